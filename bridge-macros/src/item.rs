@@ -1,0 +1,86 @@
+//! The item an attribute is placed on.
+
+use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
+use quote::ToTokens;
+use syn::parse::{ParseStream, Parser};
+use syn::{Attribute, Item, Signature, Token, Visibility};
+
+/// A `fn`, with a body or as a bodyless declaration (`fn f(x: u32) -> u32;`).
+///
+/// The body is kept as the user's tokens: the macro never looks inside it.
+pub(crate) struct FnItem {
+    pub(crate) attrs: Vec<Attribute>,
+    pub(crate) vis: Visibility,
+    pub(crate) sig: Signature,
+    pub(crate) body: Body,
+}
+
+pub(crate) enum Body {
+    Block(Group),
+    Semi(Token![;]),
+}
+
+impl FnItem {
+    /// Parses `tokens` as a fn. Anything else is an error that names what it is.
+    pub(crate) fn parse(tokens: TokenStream) -> syn::Result<FnItem> {
+        let result = parse_fn.parse2(tokens.clone());
+        match result {
+            Err(_) => match syn::parse2::<Item>(tokens) {
+                Ok(item) if !matches!(item, Item::Fn(_) | Item::Verbatim(_)) => {
+                    Err(not_a_fn(&item))
+                }
+                _ => result,
+            },
+            ok => ok,
+        }
+    }
+}
+
+fn parse_fn(input: ParseStream<'_>) -> syn::Result<FnItem> {
+    let attrs = input.call(Attribute::parse_outer)?;
+    let vis = input.parse()?;
+    let sig = input.parse()?;
+    let body = if input.peek(Token![;]) {
+        Body::Semi(input.parse()?)
+    } else {
+        input.step(|cursor| match cursor.token_tree() {
+            Some((TokenTree::Group(group), rest)) if group.delimiter() == Delimiter::Brace => {
+                Ok((Body::Block(group), rest))
+            }
+            _ => Err(cursor.error("expected the fn's body `{ ... }`, or `;` for a declaration")),
+        })?
+    };
+    Ok(FnItem {
+        attrs,
+        vis,
+        sig,
+        body,
+    })
+}
+
+fn not_a_fn(item: &Item) -> syn::Error {
+    let (kind, what): (&str, &dyn ToTokens) = match item {
+        Item::Const(i) => ("a `const`", &i.const_token),
+        Item::Enum(i) => ("an `enum`", &i.enum_token),
+        Item::ExternCrate(i) => ("an `extern crate`", &i.extern_token),
+        Item::ForeignMod(i) => ("an `extern` block", &i.abi),
+        Item::Impl(i) => ("an `impl` block", &i.impl_token),
+        Item::Macro(i) => ("a macro invocation", &i.mac.path),
+        Item::Mod(i) => ("a `mod`", &i.mod_token),
+        Item::Static(i) => ("a `static`", &i.static_token),
+        Item::Struct(i) => ("a `struct`", &i.struct_token),
+        Item::Trait(i) => ("a `trait`", &i.trait_token),
+        Item::TraitAlias(i) => ("a trait alias", &i.trait_token),
+        Item::Type(i) => ("a `type` alias", &i.type_token),
+        Item::Union(i) => ("a `union`", &i.union_token),
+        Item::Use(i) => ("a `use`", &i.use_token),
+        other => ("this item", other),
+    };
+    syn::Error::new_spanned(
+        what,
+        format!(
+            "`#[sync_to_async]` goes on a sync `fn` (or on a bodyless `fn` declaration with \
+             `wraps = path`), not on {kind}"
+        ),
+    )
+}

@@ -1,0 +1,120 @@
+//! Where bridged calls run: the [`Executor`] trait, the [`Job`] it receives, and the
+//! [`DefaultExecutor`].
+
+use std::fmt;
+use std::sync::{Arc, LazyLock};
+
+use crate::pool::Pool;
+
+/// One bridged call, ready to run on a thread that may block.
+///
+/// A job is created by bridge's dispatch (a twin, [`to_thread`](crate::to_thread) or
+/// [`run_in`](crate::run_in)) and handed to an [`Executor`]. It already carries everything the
+/// call needs: the arguments, the caller's `tracing` span, the limit permit and the channel that
+/// takes the result (or the panic) back to the awaiting caller. An executor's only duty is to
+/// call [`Job::run`] once, on a thread where blocking is acceptable.
+///
+/// A job that is dropped without being run makes the awaiting caller panic with a message
+/// naming the call, so an executor that loses work is noticed instead of hanging its callers.
+#[must_use = "a job does nothing until it is run"]
+pub struct Job(Box<dyn FnOnce() + Send + 'static>);
+
+impl Job {
+    pub(crate) fn new(f: impl FnOnce() + Send + 'static) -> Self {
+        Job(Box::new(f))
+    }
+
+    /// Runs the call on the current thread and delivers its result (or its panic) to the caller.
+    ///
+    /// It never unwinds: a panic of the wrapped fn is caught and re-raised in the caller.
+    pub fn run(self) {
+        (self.0)();
+    }
+}
+
+impl fmt::Debug for Job {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Job").finish_non_exhaustive()
+    }
+}
+
+/// Something that runs [`Job`]s on threads where blocking is acceptable.
+///
+/// The trait is object-safe, so `&dyn Executor` and `Box<dyn Executor>` work, and it is
+/// implemented for references, `Box`, `Arc` and `LazyLock` of any executor, so a
+/// `static POOL: LazyLock<Pool>` can be named directly in `#[sync_to_async(executor = POOL)]`.
+///
+/// # Example
+///
+/// An executor that runs every job on a new thread:
+///
+/// ```
+/// use bridge_runtime::{Executor, Job};
+///
+/// struct ThreadPerCall;
+///
+/// impl Executor for ThreadPerCall {
+///     fn execute(&self, job: Job) {
+///         std::thread::spawn(move || job.run());
+///     }
+/// }
+///
+/// # futures_executor::block_on(async {
+/// let n = bridge_runtime::run_in(&ThreadPerCall, || 6 * 7).await;
+/// assert_eq!(n, 42);
+/// # });
+/// ```
+pub trait Executor: Send + Sync {
+    /// Arranges for `job` to be run exactly once, on a thread that may block.
+    ///
+    /// It must not run the job inline on an async runtime's worker thread.
+    fn execute(&self, job: Job);
+}
+
+impl<E: Executor + ?Sized> Executor for &E {
+    fn execute(&self, job: Job) {
+        (**self).execute(job);
+    }
+}
+
+impl<E: Executor + ?Sized> Executor for Box<E> {
+    fn execute(&self, job: Job) {
+        (**self).execute(job);
+    }
+}
+
+impl<E: Executor + ?Sized> Executor for Arc<E> {
+    fn execute(&self, job: Job) {
+        (**self).execute(job);
+    }
+}
+
+impl<E: Executor, F: FnOnce() -> E + Send> Executor for LazyLock<E, F> {
+    fn execute(&self, job: Job) {
+        (**self).execute(job);
+    }
+}
+
+/// The executor twins use unless told otherwise.
+///
+/// - Inside a tokio runtime it hands the job to that runtime's blocking pool, exactly as
+///   [`tokio::task::spawn_blocking`] does.
+/// - Anywhere else (a plain thread, `futures::executor::block_on`, another async runtime) it
+///   uses a process-wide fallback [`Pool`] named `bridge-fallback`, started lazily, whose
+///   threads retire when idle.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DefaultExecutor;
+
+/// Threads of the fallback pool, used when no tokio runtime is current.
+const FALLBACK_THREADS: usize = 64;
+
+static FALLBACK: LazyLock<Pool> = LazyLock::new(|| Pool::new("bridge-fallback", FALLBACK_THREADS));
+
+impl Executor for DefaultExecutor {
+    fn execute(&self, job: Job) {
+        match tokio::runtime::Handle::try_current() {
+            Ok(handle) => drop(handle.spawn_blocking(move || job.run())),
+            Err(_) => FALLBACK.execute(job),
+        }
+    }
+}

@@ -1,0 +1,60 @@
+//! Move a blocking Rust codebase onto tokio one function at a time.
+//!
+//! Put `#[sync_to_async]` on a legacy sync fn and it gains an async twin that runs the
+//! unchanged fn on a blocking executor. Legacy callers do not change; async callers `.await`
+//! the twin.
+//!
+//! ```
+//! use bridge_runtime::sync_to_async;
+//!
+//! /// Looks a user up in the legacy directory.
+//! #[sync_to_async]
+//! pub fn fetch_user(id: u64, realm: &str) -> String {
+//!     std::thread::sleep(std::time::Duration::from_millis(1)); // a blocking query
+//!     format!("user {id}@{realm}")
+//! }
+//!
+//! // Legacy callers are untouched:
+//! assert_eq!(fetch_user(7, "eu"), "user 7@eu");
+//!
+//! // Async callers await the twin, which runs `fetch_user` on tokio's blocking pool:
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! assert_eq!(fetch_user_async(7, "eu").await, "user 7@eu");
+//! # }
+//! ```
+//!
+//! # What a twin guarantees
+//!
+//! - It has the sync fn's visibility, generics, where-clause, `unsafe`, docs and `#[cfg]`s.
+//!   `&T` parameters stay `&T` and are copied with `ToOwned` before the call crosses threads.
+//! - Its future is `Send`, so it can be `tokio::spawn`ed.
+//! - The call is handed to the executor when the future is first polled. From then on it runs
+//!   to completion even if the future is dropped: a timeout never half-applies an update.
+//! - A panic in the sync fn is re-raised in the awaiting caller with its original payload.
+//! - The caller's `tracing` span (and subscriber) is entered on the worker thread.
+//! - Misuse is a compile error that says what to do instead: `&mut` parameters, borrowed
+//!   returns, non-`Send` types, `async`, `const` and `extern` fns, methods outside a handle.
+//!
+//! # Executors
+//!
+//! Twins run on the [`DefaultExecutor`]: tokio's blocking pool inside a tokio runtime, a
+//! process-wide fallback pool anywhere else. `#[sync_to_async(executor = POOL)]` picks another
+//! [`Executor`], such as a bounded [`Pool`]; `limit = N` caps the calls in flight per twin.
+//! [`to_thread`] and [`run_in`] do the same for closures.
+#![deny(missing_docs)]
+
+mod dispatch;
+mod executor;
+mod pool;
+
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
+
+pub use dispatch::{run_in, to_thread};
+pub use executor::{DefaultExecutor, Executor, Job};
+pub use pool::{Pool, ShutdownTimeout};
+
+#[doc(inline)]
+pub use bridge_macros::sync_to_async;
