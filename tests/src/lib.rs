@@ -1,1 +1,90 @@
 //! Shared helpers for the bridge test suites.
+//!
+//! Every wait in these tests has a deadline, so a deadlock fails the test instead of hanging CI.
+#![deny(missing_docs)]
+
+use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// How long any single test scenario may take before it counts as a deadlock.
+pub const DEADLINE: Duration = Duration::from_secs(20);
+
+/// Awaits `future`, panicking if it does not finish within [`DEADLINE`].
+pub async fn deadline<F: Future>(future: F) -> F::Output {
+    match tokio::time::timeout(DEADLINE, future).await {
+        Ok(output) => output,
+        Err(_) => panic!("did not finish within {DEADLINE:?}: deadlock?"),
+    }
+}
+
+/// Runs `f` on a new thread and returns its result, panicking if it takes longer than
+/// [`DEADLINE`]. A panic inside `f` is re-raised here with its payload.
+pub fn within<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = mpsc::channel();
+    let worker = std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    match rx.recv_timeout(DEADLINE) {
+        Ok(value) => value,
+        Err(mpsc::RecvTimeoutError::Disconnected) => match worker.join() {
+            Err(payload) => std::panic::resume_unwind(payload),
+            Ok(()) => unreachable!("the worker sends before it returns"),
+        },
+        Err(mpsc::RecvTimeoutError::Timeout) => {
+            panic!("did not finish within {DEADLINE:?}: deadlock?")
+        }
+    }
+}
+
+/// Polls `condition` every millisecond until it holds, panicking after [`DEADLINE`].
+pub fn wait_until(what: &str, condition: impl Fn() -> bool) {
+    let start = std::time::Instant::now();
+    while !condition() {
+        assert!(start.elapsed() < DEADLINE, "waited {DEADLINE:?} for {what}");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+/// Counts calls in flight and remembers the highest count seen.
+#[derive(Debug, Default)]
+pub struct InFlight {
+    now: AtomicUsize,
+    peak: AtomicUsize,
+}
+
+impl InFlight {
+    /// A new gauge at zero.
+    pub const fn new() -> Self {
+        InFlight {
+            now: AtomicUsize::new(0),
+            peak: AtomicUsize::new(0),
+        }
+    }
+
+    /// Marks one call as running until the returned guard is dropped.
+    pub fn enter(&self) -> impl Drop + '_ {
+        let now = self.now.fetch_add(1, Ordering::SeqCst) + 1;
+        self.peak.fetch_max(now, Ordering::SeqCst);
+        Leave(self)
+    }
+
+    /// Calls running now.
+    pub fn now(&self) -> usize {
+        self.now.load(Ordering::SeqCst)
+    }
+
+    /// The most calls seen running at once.
+    pub fn peak(&self) -> usize {
+        self.peak.load(Ordering::SeqCst)
+    }
+}
+
+struct Leave<'a>(&'a InFlight);
+
+impl Drop for Leave<'_> {
+    fn drop(&mut self) {
+        self.0.now.fetch_sub(1, Ordering::SeqCst);
+    }
+}

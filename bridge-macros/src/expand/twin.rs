@@ -275,8 +275,11 @@ impl ToTokens for Twin<'_> {
             });
         let callee = self.callee();
         let mut body = quote!(#callee(#(#call_args),*));
+        let mut allow_unsafe = None;
         if matches!(self.item.sig.safety, Safety::Unsafe(_)) {
             body = quote!(unsafe { #body });
+            // Needed where the twin's own `unsafe` already covers the block (older editions).
+            allow_unsafe = Some(quote!(#[allow(unused_unsafe)]));
         }
         let limit = &self.args.limit;
         let site_name = self.site_name();
@@ -290,7 +293,7 @@ impl ToTokens for Twin<'_> {
         };
         tokens.extend(quote! {
             #attrs
-            #[allow(unused_unsafe)]
+            #allow_unsafe
             #signature {
                 #[allow(non_camel_case_types, dead_code)]
                 struct #twin {}
