@@ -23,40 +23,47 @@ where
     struct parse_all_async {}
     #[allow(clippy::too_many_arguments, clippy::type_complexity)]
     fn __bridge_job<
+        '__bridge,
         __A0: ::bridge_runtime::__private::Sendable<parse_all_async> + 'static,
         __A1: ::bridge_runtime::__private::Sendable<parse_all_async> + 'static,
         __R: ::bridge_runtime::__private::Sendable<parse_all_async> + 'static,
         __F,
     >(
+        __site: &'static ::bridge_runtime::__private::CallSite,
         __f: __F,
         __a0: __A0,
         __a1: __A1,
-    ) -> impl ::core::ops::FnOnce() -> __R + ::core::marker::Send + 'static
+    ) -> ::core::pin::Pin<
+        ::std::boxed::Box<
+            dyn ::core::future::Future<Output = __R> + ::core::marker::Send + '__bridge,
+        >,
+    >
     where
         __F: ::core::ops::FnOnce(__A0, __A1) -> __R + ::core::marker::Send + 'static,
     {
-        move || __f(__a0, __a1)
+        ::std::boxed::Box::pin(
+            ::bridge_runtime::__private::dispatch_default(
+                __site,
+                move || __f(__a0, __a1),
+            ),
+        )
     }
     static __BRIDGE_SITE: ::bridge_runtime::__private::CallSite = ::bridge_runtime::__private::CallSite::new(
         ::core::concat!(::core::module_path!(), "::parse_all"),
     );
-    let __call = __bridge_job::<
+    __bridge_job::<
         <[String] as ::std::borrow::ToOwned>::Owned,
         _,
         Vec<T>,
         _,
     >(
-        |__a0, __a1| parse_all::<
-            T,
-            N,
-        >(::core::borrow::Borrow::<[String]>::borrow(&__a0), __a1),
-        <[String] as ::std::borrow::ToOwned>::to_owned(lines),
-        sep,
-    );
-    ::bridge_runtime::__private::dispatch(
             &__BRIDGE_SITE,
-            &::bridge_runtime::__private::DefaultExecutor,
-            __call,
+            |__a0, __a1| parse_all::<
+                T,
+                N,
+            >(::core::borrow::Borrow::<[String]>::borrow(&__a0), __a1),
+            <[String] as ::std::borrow::ToOwned>::to_owned(lines),
+            sep,
         )
         .await
 }

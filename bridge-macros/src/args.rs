@@ -25,6 +25,9 @@ pub(crate) struct Args {
     pub(crate) wraps: Option<Path>,
     /// `crate = "path"`: where `bridge_runtime` lives.
     pub(crate) krate: Option<Path>,
+    /// `wraps` was written, even if its value is invalid, or the options could not be read to
+    /// the end. A bodyless fn is then not also told to add `wraps`, which would be a cascade.
+    pub(crate) wraps_attempted: bool,
 }
 
 const OPTIONS: &str = "`name`, `limit`, `executor`, `wraps`, `crate`";
@@ -39,7 +42,10 @@ impl Args {
             Ok(options) => options
                 .into_iter()
                 .for_each(|option| args.set(option, errors)),
-            Err(error) => errors.push(error),
+            Err(error) => {
+                args.wraps_attempted = true;
+                errors.push(error);
+            }
         }
         args
     }
@@ -53,10 +59,17 @@ impl Args {
 
     fn set(&mut self, Option_ { key, value }: Option_, errors: &mut Errors) {
         let name = key.to_string();
+        if name == "wraps" {
+            self.wraps_attempted = true;
+        }
+        let Some(value) = value else {
+            errors.push_spanned(&key, missing_value(&name));
+            return;
+        };
         let duplicate = match name.as_str() {
             "name" => set_once(&mut self.name, ident_value(&key, value), errors),
             "limit" => set_once(&mut self.limit, limit_value(&key, value), errors),
-            "executor" => set_once(&mut self.executor, Ok(value), errors),
+            "executor" => set_once(&mut self.executor, executor_value(value), errors),
             "wraps" => set_once(&mut self.wraps, path_value(&key, value), errors),
             "crate" => set_once(&mut self.krate, crate_value(value), errors),
             _ => {
@@ -101,10 +114,23 @@ fn unknown_option(name: &str) -> String {
     format!("unknown option `{name}`{hint}; expected one of: {OPTIONS}")
 }
 
-/// One `key = value` pair, or a bare `key`.
+/// The error for a bare `key` (every option takes a value).
+fn missing_value(name: &str) -> String {
+    match name {
+        "name" => "`name` needs a value: `name = fetch_user_later`".to_owned(),
+        "limit" => "`limit` needs a value: `limit = 8`".to_owned(),
+        "executor" => "`executor` needs a value: `executor = MY_POOL`".to_owned(),
+        "wraps" => "`wraps` needs a value: `wraps = path::to::legacy_fn`".to_owned(),
+        "crate" => "`crate` needs a value: `crate = \"::bridge_runtime\"`".to_owned(),
+        other => unknown_option(other),
+    }
+}
+
+/// One `key = value` pair, or a bare `key` (an error, reported when the option is set, so
+/// that the options after it are still read).
 struct Option_ {
     key: Ident,
-    value: Expr,
+    value: Option<Expr>,
 }
 
 impl syn::parse::Parse for Option_ {
@@ -112,18 +138,13 @@ impl syn::parse::Parse for Option_ {
         // `crate` is a keyword, so keys are parsed as any identifier.
         let key = input.call(Ident::parse_any)?;
         if !input.peek(Token![=]) {
-            let message = match key.to_string().as_str() {
-                "name" => "`name` needs a value: `name = fetch_user_later`".to_owned(),
-                "limit" => "`limit` needs a value: `limit = 8`".to_owned(),
-                "executor" => "`executor` needs a value: `executor = MY_POOL`".to_owned(),
-                "wraps" => "`wraps` needs a value: `wraps = path::to::legacy_fn`".to_owned(),
-                "crate" => "`crate` needs a value: `crate = \"::bridge_runtime\"`".to_owned(),
-                other => unknown_option(other),
-            };
-            return Err(syn::Error::new(key.span(), message));
+            if input.is_empty() || input.peek(Token![,]) {
+                return Ok(Option_ { key, value: None });
+            }
+            return Err(syn::Error::new(key.span(), missing_value(&key.to_string())));
         }
         input.parse::<Token![=]>()?;
-        let value = input.parse()?;
+        let value = Some(input.parse()?);
         Ok(Option_ { key, value })
     }
 }
@@ -169,6 +190,22 @@ fn limit_value(key: &Ident, value: Expr) -> syn::Result<LitInt> {
             lit,
             "this limit is too large; leave `limit` out for no limit",
         )),
+    }
+}
+
+fn executor_value(value: Expr) -> syn::Result<Expr> {
+    match &value {
+        // Unlike `crate = "..."`, the executor is an expression, not a string.
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(lit), ..
+        }) => Err(syn::Error::new(
+            lit.span(),
+            format!(
+                "`executor` takes the executor itself, not a string: `executor = {}`",
+                lit.value()
+            ),
+        )),
+        _ => Ok(value),
     }
 }
 

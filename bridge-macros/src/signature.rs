@@ -1,7 +1,7 @@
 //! Ownership of parameters and returns: what may cross to the worker thread, and how.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{ToTokens, format_ident, quote};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::visit::{self, Visit};
 use syn::visit_mut::{self, VisitMut};
 use syn::{
@@ -39,9 +39,37 @@ impl Param {
         match &self.pass {
             _ if contains_impl_trait(&self.ty) => quote!(_),
             Pass::Move => self.ty.to_token_stream(),
-            Pass::Copy { elem } => quote!(<#elem as ::std::borrow::ToOwned>::Owned),
+            Pass::Copy { elem } => {
+                let (first, last) = located_at(elem);
+                let head = quote_spanned!(first=> <#elem as ::std::borrow::ToOwned>::);
+                let tail = quote_spanned!(last=> Owned);
+                quote!(#head #tail)
+            }
         }
     }
+}
+
+/// Hygienic spans located at the first and the last token of `tokens`.
+///
+/// Generated code around a user's type starts at the first and ends at the last, so that
+/// rustc's span for it (first token to last) is the type's, and an error about the type (not
+/// `Clone`, not `Send`) points at it rather than at the attribute.
+pub(crate) fn located_at(tokens: &dyn ToTokens) -> (Span, Span) {
+    let mut spans = tokens
+        .to_token_stream()
+        .into_iter()
+        .map(|token| match token {
+            proc_macro2::TokenTree::Group(group) => (group.span_open(), group.span_close()),
+            other => (other.span(), other.span()),
+        });
+    let (first, mut last) = spans
+        .next()
+        .unwrap_or((Span::call_site(), Span::call_site()));
+    if let Some((_, end)) = spans.last() {
+        last = end;
+    }
+    let at = |span| Span::mixed_site().located_at(span);
+    (at(first), at(last))
 }
 
 /// Checks the parts of a signature a twin cannot carry over, and plans its parameters.
@@ -142,6 +170,10 @@ fn param(index: usize, arg: &FnArg, errors: &mut Errors) -> Option<Param> {
             ..
         }) if lifetime.ident == "static" => Pass::Move,
         Type::Reference(reference) => {
+            if let Some(message) = unowned(&reference.elem) {
+                errors.push_spanned(&reference.elem, message);
+                return None;
+            }
             if let Some(borrow) = find_borrow(&reference.elem) {
                 errors.push_spanned(
                     borrow,
@@ -170,6 +202,23 @@ fn param(index: usize, arg: &FnArg, errors: &mut Errors) -> Option<Param> {
     let mut ty = (*arg.ty).clone();
     AddSendToImplTrait.visit_type_mut(&mut ty);
     Some(Param { name, ty, pass })
+}
+
+/// Why the `T` of a `&T` parameter has no owned form the twin could copy it into, if it has none.
+fn unowned(elem: &Type) -> Option<&'static str> {
+    match elem {
+        Type::Paren(paren) => unowned(&paren.elem),
+        Type::Group(group) => unowned(&group.elem),
+        Type::TraitObject(_) => Some(
+            "a `&dyn Trait` parameter cannot be copied for the worker thread, because a trait \
+             object has no owned form; take `Box<dyn Trait + Send>` or `impl Trait` by value",
+        ),
+        ty if contains_impl_trait(ty) => Some(
+            "a `&impl Trait` parameter cannot be copied for the worker thread, because its type \
+             cannot be named; take `impl Trait` by value (callers pass a clone), or a concrete `&T`",
+        ),
+        _ => None,
+    }
 }
 
 /// Finds the first part of `ty` that borrows: a non-`'static` reference or lifetime. Lifetimes

@@ -1,1 +1,317 @@
-fn main() {}
+//! Noop round trip, awaited from a task on a tokio multi-thread runtime worker: what a
+//! `#[sync_to_async]` twin costs next to a hand-written `tokio::task::spawn_blocking(..).await`.
+//!
+//! Variants, all calling the same noop fn:
+//! - `direct call`: the fn called inline through `std::hint::black_box` (the floor);
+//! - `spawn_blocking`: raw `tokio::task::spawn_blocking(noop).await`, the reference;
+//! - `#[sync_to_async] twin`: `noop_async().await`;
+//! - `to_thread`: `bridge_runtime::to_thread(noop).await`;
+//! - `blocking::unblock`: the `blocking` crate's pool, an outside anchor.
+//!
+//! Method: a warm-up batch of every variant, then R rounds. Each round runs one batch of K
+//! sequential calls of every variant, in an order that rotates from round to round, so that all
+//! variants share the same noise. `ns/call` is the median over rounds of each batch's mean, with
+//! the [min..max] of the rounds. `ratio` is computed per round (variant / `spawn_blocking` of the
+//! same round); the table shows its median over rounds and its [min..max]. Read the ratios, not
+//! the absolute figures: these swing with where the OS puts threads (waking a thread on another
+//! vCPU costs tens of µs, on the same vCPU a few µs), ratios within one run much less. Pinned
+//! runs (`taskset -c 0`) are the stable ones; note the load average printed with each run.
+//!
+//! Target: twin ≤ 1.10 × `spawn_blocking` (median ratio), per `DESIGN.md`.
+//!
+//! ```text
+//! cargo bench -p bridge-runtime --bench roundtrip
+//! cargo bench -p bridge-runtime --bench roundtrip -- --rounds 41 --calls 5000
+//! BRIDGE_BENCH_ROUNDS=41 BRIDGE_BENCH_CALLS=5000 cargo bench -p bridge-runtime --bench roundtrip
+//! taskset -c 0 cargo bench -p bridge-runtime --bench roundtrip     # every thread on one CPU
+//! ```
+
+use std::hint::black_box;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+const DEFAULT_ROUNDS: usize = 21;
+const DEFAULT_CALLS: usize = 2_000;
+const PIN_HINT: &str = "taskset -c 0 cargo bench -p bridge-runtime --bench roundtrip";
+
+/// The blocking fn every variant calls.
+#[bridge_runtime::sync_to_async]
+fn noop() {}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Variant {
+    Direct,
+    SpawnBlocking,
+    Twin,
+    ToThread,
+    Unblock,
+}
+
+impl Variant {
+    const ALL: [Variant; 5] = [
+        Variant::Direct,
+        Variant::SpawnBlocking,
+        Variant::Twin,
+        Variant::ToThread,
+        Variant::Unblock,
+    ];
+    /// The variant every ratio is relative to.
+    const REFERENCE: Variant = Variant::SpawnBlocking;
+
+    fn label(self) -> &'static str {
+        match self {
+            Variant::Direct => "direct call (black_box)",
+            Variant::SpawnBlocking => "tokio spawn_blocking",
+            Variant::Twin => "#[sync_to_async] twin",
+            Variant::ToThread => "bridge_runtime::to_thread",
+            Variant::Unblock => "blocking::unblock",
+        }
+    }
+
+    /// Runs `calls` sequential round trips and returns how long they took.
+    async fn batch(self, calls: usize) -> Duration {
+        let start = Instant::now();
+        match self {
+            Variant::Direct => {
+                for _ in 0..calls {
+                    black_box(noop as fn())();
+                }
+            }
+            Variant::SpawnBlocking => {
+                for _ in 0..calls {
+                    tokio::task::spawn_blocking(noop)
+                        .await
+                        .expect("noop does not panic");
+                }
+            }
+            Variant::Twin => {
+                for _ in 0..calls {
+                    noop_async().await;
+                }
+            }
+            Variant::ToThread => {
+                for _ in 0..calls {
+                    bridge_runtime::to_thread(noop).await;
+                }
+            }
+            Variant::Unblock => {
+                for _ in 0..calls {
+                    blocking::unblock(noop).await;
+                }
+            }
+        }
+        start.elapsed()
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Config {
+    rounds: usize,
+    calls: usize,
+}
+
+impl Config {
+    /// Defaults, then `BRIDGE_BENCH_ROUNDS` / `BRIDGE_BENCH_CALLS`, then `--rounds N` /
+    /// `--calls K` (or `--rounds=N`). Other arguments, such as the `--bench` that `cargo bench`
+    /// passes, are ignored.
+    fn from_env() -> Result<Self, String> {
+        let mut config = Config {
+            rounds: DEFAULT_ROUNDS,
+            calls: DEFAULT_CALLS,
+        };
+        for (var, slot) in [
+            ("BRIDGE_BENCH_ROUNDS", &mut config.rounds),
+            ("BRIDGE_BENCH_CALLS", &mut config.calls),
+        ] {
+            if let Ok(value) = std::env::var(var) {
+                *slot = parse_count(var, &value)?;
+            }
+        }
+        let mut args = std::env::args().skip(1);
+        while let Some(arg) = args.next() {
+            let (flag, inline) = match arg.split_once('=') {
+                Some((flag, value)) => (flag.to_owned(), Some(value.to_owned())),
+                None => (arg, None),
+            };
+            let slot = match flag.as_str() {
+                "--rounds" => &mut config.rounds,
+                "--calls" => &mut config.calls,
+                _ => continue,
+            };
+            let value = inline
+                .or_else(|| args.next())
+                .ok_or_else(|| format!("{flag} needs a value"))?;
+            *slot = parse_count(&flag, &value)?;
+        }
+        Ok(config)
+    }
+}
+
+fn parse_count(name: &str, value: &str) -> Result<usize, String> {
+    match value.trim().parse::<usize>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(format!(
+            "{name}: expected a positive integer, got `{value}`"
+        )),
+    }
+}
+
+/// Per variant (in `Variant::ALL` order), one ns/call figure per round.
+type Samples = Vec<Vec<f64>>;
+
+/// Runs on a runtime worker: warm-up, then the measured rounds.
+async fn measure(config: Config) -> Samples {
+    let n = Variant::ALL.len();
+    // Warm up: start the pools' threads, fault in code and allocator caches.
+    for variant in Variant::ALL {
+        variant.batch(config.calls.min(500)).await;
+    }
+    let mut samples = vec![Vec::with_capacity(config.rounds); n];
+    for round in 0..config.rounds {
+        for k in 0..n {
+            let i = (round + k) % n;
+            let elapsed = Variant::ALL[i].batch(config.calls).await;
+            samples[i].push(elapsed.as_nanos() as f64 / config.calls as f64);
+        }
+    }
+    samples
+}
+
+fn median(values: &[f64]) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let mid = sorted.len() / 2;
+    if sorted.len() % 2 == 1 {
+        sorted[mid]
+    } else {
+        (sorted[mid - 1] + sorted[mid]) / 2.0
+    }
+}
+
+fn min_max(values: &[f64]) -> (f64, f64) {
+    values
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+            (lo.min(v), hi.max(v))
+        })
+}
+
+/// Three decimals, or enough significant digits for the tiny ratio of the direct call.
+fn fmt_ratio(ratio: f64) -> String {
+    if ratio != 0.0 && ratio.abs() < 0.01 {
+        format!("{ratio:.1e}")
+    } else {
+        format!("{ratio:.3}")
+    }
+}
+
+/// A `/proc` field, or `?` where there is none (not Linux).
+fn proc_field(path: &str, key: Option<&str>) -> String {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return "?".to_owned();
+    };
+    match key {
+        // `/proc/loadavg`: the 1, 5 and 15 minute averages.
+        None => text
+            .split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" "),
+        Some(key) => text
+            .lines()
+            .find_map(|line| line.strip_prefix(key))
+            .map_or("?", |rest| rest.trim_start_matches(':').trim())
+            .to_owned(),
+    }
+}
+
+fn process_threads() -> String {
+    std::fs::read_dir("/proc/self/task").map_or("?".to_owned(), |dir| dir.count().to_string())
+}
+
+fn main() -> ExitCode {
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("roundtrip: {error}");
+            eprintln!(
+                "usage: cargo bench -p bridge-runtime --bench roundtrip -- [--rounds N] [--calls K]"
+            );
+            return ExitCode::from(2);
+        }
+    };
+    let cores = std::thread::available_parallelism().map_or(0, usize::from);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("build the tokio runtime");
+
+    println!("bridge-runtime roundtrip: a noop round trip awaited from a tokio worker task");
+    println!(
+        "machine: {cores} cores (available_parallelism), CPUs allowed: {}, load average at start: {}",
+        proc_field("/proc/self/status", Some("Cpus_allowed_list")),
+        proc_field("/proc/loadavg", None),
+    );
+    println!(
+        "runtime: tokio multi_thread, enable_all, {} workers, blocking pool: tokio defaults \
+         (max 512 threads, keep-alive 10 s)",
+        runtime.metrics().num_workers(),
+    );
+    println!(
+        "method: 1 warm-up batch per variant, then {} rounds x {} calls per variant, order rotating \
+         each round; median over rounds",
+        config.rounds, config.calls,
+    );
+    println!("pinned run (all threads on one CPU): {PIN_HINT}");
+    println!();
+
+    let started = Instant::now();
+    let samples = runtime
+        .block_on(runtime.spawn(measure(config)))
+        .expect("the benchmark task panicked");
+    let wall = started.elapsed();
+
+    let reference = Variant::ALL
+        .iter()
+        .position(|&v| v == Variant::REFERENCE)
+        .expect("the reference is a variant");
+    println!(
+        "{:<27} {:>11} {:>23}   {:>6} {:>17}",
+        "variant", "ns/call", "[min..max] ns/call", "ratio", "[min..max] ratio"
+    );
+    let mut twin_ratio = f64::NAN;
+    for (i, variant) in Variant::ALL.into_iter().enumerate() {
+        let (lo, hi) = min_max(&samples[i]);
+        let ratios: Vec<f64> = samples[i]
+            .iter()
+            .zip(&samples[reference])
+            .map(|(v, r)| v / r)
+            .collect();
+        let (rlo, rhi) = min_max(&ratios);
+        let ratio = median(&ratios);
+        if variant == Variant::Twin {
+            twin_ratio = ratio;
+        }
+        println!(
+            "{:<27} {:>11.1} {:>23}   {:>6} {:>17}",
+            variant.label(),
+            median(&samples[i]),
+            format!("[{lo:.1}..{hi:.1}]"),
+            fmt_ratio(ratio),
+            format!("[{}..{}]", fmt_ratio(rlo), fmt_ratio(rhi)),
+        );
+    }
+    println!();
+    println!(
+        "twin / spawn_blocking = {twin_ratio:.3} (median of {} per-round ratios); target <= 1.10: {}",
+        config.rounds,
+        if twin_ratio <= 1.10 { "met" } else { "NOT met" },
+    );
+    println!(
+        "wall time {:.1} s, process threads at end: {}, load average at end: {}",
+        wall.as_secs_f64(),
+        process_threads(),
+        proc_field("/proc/loadavg", None),
+    );
+    ExitCode::SUCCESS
+}

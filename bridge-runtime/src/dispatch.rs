@@ -8,6 +8,7 @@ use std::panic::{self, AssertUnwindSafe};
 use tokio::sync::{Semaphore, SemaphorePermit, oneshot};
 use tracing::Span;
 use tracing::dispatcher::{self, Dispatch};
+use tracing::subscriber::NoSubscriber;
 
 use crate::executor::{DefaultExecutor, Executor, Job};
 
@@ -75,12 +76,12 @@ type Outcome<R> = Result<R, Box<dyn Any + Send + 'static>>;
 
 /// Runs `f` on `executor` and returns its result, re-raising its panic.
 ///
-/// This is the only way a bridged call reaches a thread:
+/// This is the one path a bridged call takes to a thread:
 /// 1. wait (asynchronously, FIFO) for a slot if the call site has a limit;
-/// 2. capture the caller's `tracing` dispatcher and span;
-/// 3. hand the job to the executor. From here on the call runs to completion even if this
-///    future is dropped, and the limit slot is held until it does;
-/// 4. await the result; a panic is re-raised with its original payload.
+/// 2. capture the caller's `tracing` subscriber and span;
+/// 3. hand the call over. From here on it runs to completion even if this future is dropped,
+///    and the limit slot is held until it does;
+/// 4. await the outcome; a panic is re-raised with its original payload.
 #[doc(hidden)]
 pub async fn dispatch<E, F, R>(site: &'static CallSite, executor: &E, f: F) -> R
 where
@@ -88,19 +89,72 @@ where
     F: FnOnce() -> R + Send + 'static,
     R: Send + 'static,
 {
-    let permit = site.admit().await;
-    let (reply, outcome) = oneshot::channel::<Outcome<R>>();
+    let call = prepare(site.admit().await, f);
+    finish(site, through(executor, call).await)
+}
+
+/// [`dispatch`] on the [`DefaultExecutor`].
+///
+/// Inside a tokio runtime the call is handed to the blocking pool directly and its outcome
+/// comes back through tokio's own join handle: no job box and no reply channel on top of the
+/// task tokio allocates anyway, so a twin costs what `spawn_blocking` costs.
+#[doc(hidden)]
+pub async fn dispatch_default<F, R>(site: &'static CallSite, f: F) -> R
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    let call = prepare(site.admit().await, f);
+    let outcome = match tokio::runtime::Handle::try_current() {
+        // Dropping a join handle never cancels a blocking task, so a started call still ends.
+        Ok(handle) => handle.spawn_blocking(call).await.ok(),
+        Err(_) => through(&DefaultExecutor, call).await,
+    };
+    finish(site, outcome)
+}
+
+/// The call as it runs on the worker thread: in the caller's `tracing` context, its panic
+/// caught, its limit slot released when it ends.
+fn prepare<F, R>(
+    permit: Option<SemaphorePermit<'static>>,
+    f: F,
+) -> impl FnOnce() -> Outcome<R> + Send + 'static
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
     let context = Context::capture();
-    executor.execute(Job::new(move || {
-        let result = context.enter(|| panic::catch_unwind(AssertUnwindSafe(f)));
+    move || {
+        let outcome = context.enter(|| panic::catch_unwind(AssertUnwindSafe(f)));
         drop(permit);
+        outcome
+    }
+}
+
+/// Hands `call` to `executor` as a [`Job`] and awaits its outcome; `None` if the executor
+/// dropped the job without running it.
+async fn through<E, R>(
+    executor: &E,
+    call: impl FnOnce() -> Outcome<R> + Send + 'static,
+) -> Option<Outcome<R>>
+where
+    E: Executor + ?Sized,
+    R: Send + 'static,
+{
+    let (reply, outcome) = oneshot::channel();
+    executor.execute(Job::new(move || {
         // The caller may have gone away; the call has still run to completion.
-        let _ = reply.send(result);
+        let _ = reply.send(call());
     }));
-    match outcome.await {
-        Ok(Ok(value)) => value,
-        Ok(Err(payload)) => panic::resume_unwind(payload),
-        Err(_) => panic!(
+    outcome.await.ok()
+}
+
+/// The caller's side of the outcome: the value, or the call's panic re-raised.
+fn finish<R>(site: &CallSite, outcome: Option<Outcome<R>>) -> R {
+    match outcome {
+        Some(Ok(value)) => value,
+        Some(Err(payload)) => panic::resume_unwind(payload),
+        None => panic!(
             "bridge: the executor dropped the call to `{}` without running it \
              (was its runtime or pool shut down?)",
             site.name
@@ -110,20 +164,27 @@ where
 
 /// The caller's `tracing` context, carried to the thread that runs the call.
 struct Context {
-    dispatch: Dispatch,
+    /// The caller's subscriber; `None` when it has none, so there is nothing to carry.
+    dispatch: Option<Dispatch>,
     span: Span,
 }
 
 impl Context {
     fn capture() -> Self {
+        let dispatch = dispatcher::get_default(|current| {
+            (!current.is::<NoSubscriber>()).then(|| current.clone())
+        });
         Context {
-            dispatch: dispatcher::get_default(Dispatch::clone),
+            dispatch,
             span: Span::current(),
         }
     }
 
     fn enter<T>(self, f: impl FnOnce() -> T) -> T {
-        dispatcher::with_default(&self.dispatch, || self.span.in_scope(f))
+        match &self.dispatch {
+            Some(dispatch) => dispatcher::with_default(dispatch, || self.span.in_scope(f)),
+            None => f(),
+        }
     }
 }
 
@@ -146,7 +207,7 @@ where
     F: FnOnce() -> R + Send + 'static,
     R: Send + 'static,
 {
-    dispatch(&ANONYMOUS, &DefaultExecutor, f).await
+    dispatch_default(&ANONYMOUS, f).await
 }
 
 /// Runs a blocking closure on `executor` and awaits its result: `loop.run_in_executor`.

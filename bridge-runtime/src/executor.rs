@@ -64,6 +64,12 @@ impl fmt::Debug for Job {
 /// assert_eq!(n, 42);
 /// # });
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an executor",
+    label = "not an `Executor`",
+    note = "`executor = ...` and `run_in` take a value that implements `bridge_runtime::Executor`: \
+            a `Pool` (for example a `static POOL: LazyLock<Pool>`), `DefaultExecutor`, or your own type"
+)]
 pub trait Executor: Send + Sync {
     /// Arranges for `job` to be run exactly once, on a thread that may block.
     ///

@@ -14,12 +14,12 @@
 //!     format!("user {id}@{realm}")
 //! }
 //!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
 //! // Legacy callers are untouched:
 //! assert_eq!(fetch_user(7, "eu"), "user 7@eu");
 //!
 //! // Async callers await the twin, which runs `fetch_user` on tokio's blocking pool:
-//! # #[tokio::main(flavor = "current_thread")]
-//! # async fn main() {
 //! assert_eq!(fetch_user_async(7, "eu").await, "user 7@eu");
 //! # }
 //! ```

@@ -1,6 +1,6 @@
 //! What the generated code calls. Not a public API: it changes without notice.
 
-pub use crate::dispatch::{CallSite, dispatch};
+pub use crate::dispatch::{CallSite, dispatch, dispatch_default};
 pub use crate::executor::DefaultExecutor;
 
 /// Proof that a value may cross to the worker thread of the twin `Twin`.

@@ -13,26 +13,36 @@
 //! /// Async twin of [`fetch_user`] ...
 //! pub async fn fetch_user_async(id: u64, realm: &str) -> User {
 //!     struct fetch_user_async {}                       // names the twin in `Send` errors
-//!     fn __bridge_job<A0: Sendable<..>, A1: Sendable<..>, R: Sendable<..>, F>(f: F, a0: A0, a1: A1)
-//!         -> impl FnOnce() -> R + Send + 'static { move || f(a0, a1) }
+//!     fn __bridge_job<'b, A0: Sendable<..>, A1: Sendable<..>, R: Sendable<..>, F>(
+//!         site: &'static CallSite, f: F, a0: A0, a1: A1,
+//!     ) -> Pin<Box<dyn Future<Output = R> + Send + 'b>> {
+//!         Box::pin(dispatch_default(site, move || f(a0, a1)))
+//!     }
 //!     static __BRIDGE_SITE: CallSite = CallSite::with_limit("my_crate::fetch_user", 4);
-//!     let call = __bridge_job::<u64, <str as ToOwned>::Owned, User, _>(
+//!     __bridge_job::<u64, <str as ToOwned>::Owned, User, _>(
+//!         &__BRIDGE_SITE,
 //!         |x0, x1| fetch_user(x0, Borrow::<str>::borrow(&x1)),
 //!         id, <str as ToOwned>::to_owned(realm),
-//!     );
-//!     dispatch(&__BRIDGE_SITE, &DefaultExecutor, call).await
+//!     ).await
 //! }
 //! ```
 //!
+//! With `executor = EXPR`, `__bridge_job` also takes `executor: &'b (impl Executor + ?Sized)`
+//! (built at the user's expression, so one that is not an executor gets its error there) and
+//! calls `dispatch(site, executor, ...)` instead.
+//!
 //! `__bridge_job` exists for its bounds: each argument and the result is checked for `Send`
-//! on its own, spanned on the user's type, and the closure it returns is `Send` by its
-//! signature, so a non-`Send` type gets exactly one error that names the type and the twin.
+//! on its own, spanned on the user's type, and everything that needs them to be `Send` happens
+//! inside it, under those bounds. What it returns names none of them (a boxed future, not an
+//! `impl Future`, whose every use would check the bounds again), so a non-`Send` type gets
+//! exactly one error, which names the type and the twin. The executor is an `impl Executor`
+//! argument, so an expression that is not one gets its error on that expression.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{ToTokens, format_ident, quote};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::{
-    Attribute, GenericParam, Generics, Ident, Path, Safety, Signature, Type, TypeParamBound,
-    WherePredicate,
+    Attribute, GenericParam, Generics, Ident, Path, ReturnType, Safety, Signature, Type,
+    TypeParamBound, Visibility, WherePredicate,
 };
 
 use crate::args::Args;
@@ -57,21 +67,24 @@ pub(super) fn expand(
     let form = match (&item.body, &args.wraps) {
         (Body::Block(_), None) => Form::Fn,
         (Body::Semi(_), Some(wraps)) => Form::Declaration { wraps },
-        (Body::Block(body), Some(_)) => {
+        (Body::Block(body), Some(wraps)) => {
             errors.push(syn::Error::new(
                 body.span_open(),
                 "`wraps = ...` makes an async fn for a sync fn defined elsewhere, so this must be \
                  a declaration ending in `;`: remove the body, or remove `wraps` to bridge this fn \
                  itself",
             ));
-            Form::Fn
+            // Callers written for `wraps` await the declared name: keep that an async fn.
+            Form::Declaration { wraps }
         }
         (Body::Semi(semi), None) => {
-            errors.push_spanned(
-                semi,
-                "this fn has no body; to wrap a sync fn you cannot edit, name it: \
-                 `#[sync_to_async(wraps = path::to::the_fn)]`",
-            );
+            if !args.wraps_attempted {
+                errors.push_spanned(
+                    semi,
+                    "this fn has no body; to wrap a sync fn you cannot edit, name it: \
+                     `#[sync_to_async(wraps = path::to::the_fn)]`",
+                );
+            }
             Form::Declaration {
                 wraps: &item.sig.ident.clone().into(),
             }
@@ -85,7 +98,7 @@ pub(super) fn expand(
     }
     let params = signature::plan(&item.sig, &mut errors);
     if !errors.is_empty() {
-        return fallback(&form, &item, original, &errors);
+        return fallback(args, &form, &item, original, &errors);
     }
     let twin = Twin {
         args,
@@ -100,30 +113,75 @@ pub(super) fn expand(
     }
 }
 
-/// What an invalid invocation emits beside its errors: the user's fn as written, or, for a
-/// declaration, a stub with its signature, so that callers do not pile up more errors.
-fn fallback(form: &Form<'_>, item: &FnItem, original: TokenStream, errors: &Errors) -> TokenStream {
+/// What an invalid invocation emits beside its errors, so that callers do not pile up more
+/// errors: the user's fn as written plus a stub of its twin, or, for a declaration, a stub
+/// with its signature.
+fn fallback(
+    args: &Args,
+    form: &Form<'_>,
+    item: &FnItem,
+    original: TokenStream,
+    errors: &Errors,
+) -> TokenStream {
     let errors = errors.to_compile_errors();
-    let (Form::Declaration { .. }, Body::Semi(_)) = (form, &item.body) else {
-        return quote!(#original #errors);
-    };
-    let mut sig = item.sig.clone();
+    let FnItem {
+        attrs, vis, sig, ..
+    } = item;
+    match form {
+        Form::Declaration { .. } => {
+            let mut sig = sig.clone();
+            sig.inputs = sig
+                .inputs
+                .into_iter()
+                .filter(|arg| matches!(arg, syn::FnArg::Typed(_)))
+                .collect();
+            let stub = stub(quote!(#(#attrs)*), vis, &sig);
+            quote!(#stub #errors)
+        }
+        Form::Fn => {
+            let mut sig = sig.clone();
+            sig.ident = args
+                .name
+                .clone()
+                .unwrap_or_else(|| format_ident!("{}_async", sig.ident));
+            // The fn itself is emitted as written, so its receiver (if any) is valid here.
+            let carried = attrs.iter().filter(|attr| carried(attr));
+            let stub = stub(quote!(#(#carried)*), vis, &sig);
+            quote!(#original #stub #errors)
+        }
+    }
+}
+
+/// `async fn` with `sig`'s name and parameters and a body that is never run, or nothing when
+/// such a stub would not compile (a return type with `impl Trait` has no value to stand in).
+fn stub(attrs: TokenStream, vis: &Visibility, sig: &Signature) -> TokenStream {
+    if matches!(&sig.output, ReturnType::Type(_, ty) if contains_impl(ty)) {
+        return TokenStream::new();
+    }
+    let mut sig = sig.clone();
     sig.asyncness = Some(Default::default());
     sig.constness = None;
     sig.abi = None;
     sig.variadic = None;
-    sig.inputs = sig
-        .inputs
-        .into_iter()
-        .filter(|arg| matches!(arg, syn::FnArg::Typed(_)))
-        .collect();
-    let FnItem { attrs, vis, .. } = item;
     quote! {
-        #(#attrs)*
+        #attrs
         #[allow(unused_variables, clippy::all)]
         #vis #sig { ::core::unreachable!() }
-        #errors
     }
+}
+
+fn contains_impl(ty: &Type) -> bool {
+    ty.to_token_stream()
+        .to_string()
+        .split(|c: char| !c.is_alphanumeric() && c != '_')
+        .any(|word| word == "impl")
+}
+
+/// The attributes a twin carries over from its sync fn.
+fn carried(attr: &Attribute) -> bool {
+    ["doc", "cfg", "allow", "deprecated"]
+        .iter()
+        .any(|name| attr.path().is_ident(name))
 }
 
 struct Twin<'a> {
@@ -146,11 +204,7 @@ impl Twin<'_> {
     /// Docs, `#[cfg]`s, `#[allow]`s and `#[deprecated]` carry over; a line naming the sync fn
     /// is added to the docs.
     fn attrs(&self) -> TokenStream {
-        let carried = self.item.attrs.iter().filter(|attr| {
-            ["doc", "cfg", "allow", "deprecated"]
-                .iter()
-                .any(|name| attr.path().is_ident(name))
-        });
+        let carried = self.item.attrs.iter().filter(|attr| carried(attr));
         let has_docs = self
             .item
             .attrs
@@ -238,12 +292,17 @@ impl ToTokens for Twin<'_> {
         let signature = self.signature();
         let twin = self.ident();
         let hidden = |name: &str| Ident::new(name, Span::mixed_site());
-        let (job, f, result, call, site) = (
+        let (job, f, result, site, site_arg, executor_arg, lifetime) = (
             hidden("__bridge_job"),
             hidden("__f"),
             hidden("__R"),
-            hidden("__call"),
             hidden("__BRIDGE_SITE"),
+            hidden("__site"),
+            hidden("__executor"),
+            syn::Lifetime {
+                apostrophe: Span::mixed_site(),
+                ident: hidden("__bridge"),
+            },
         );
         let arg_types: Vec<Ident> = (0..self.params.len())
             .map(|i| format_ident!("__A{}", i))
@@ -253,17 +312,21 @@ impl ToTokens for Twin<'_> {
             .collect();
         let sent_types = self.params.iter().map(Param::sent_type);
         let returned = signature::return_type(&self.item.sig.output);
-        let returned = if returned.to_string().contains("impl") {
-            quote!(_)
-        } else {
-            returned
+        let returned = match &self.item.sig.output {
+            ReturnType::Type(_, ty) if contains_impl(ty) => quote!(_),
+            _ => returned,
         };
         let values = self
             .params
             .iter()
             .map(|Param { name, pass, .. }| match pass {
                 Pass::Move => quote!(#name),
-                Pass::Copy { elem } => quote!(<#elem as ::std::borrow::ToOwned>::to_owned(#name)),
+                Pass::Copy { elem } => {
+                    let (first, last) = signature::located_at(elem);
+                    let path = quote_spanned!(first=> <#elem as ::std::borrow::ToOwned>::to_owned);
+                    let args = quote_spanned!(last=> (#name));
+                    quote!(#path #args)
+                }
             });
         let call_args = self
             .params
@@ -271,7 +334,12 @@ impl ToTokens for Twin<'_> {
             .zip(&args)
             .map(|(Param { pass, .. }, arg)| match pass {
                 Pass::Move => quote!(#arg),
-                Pass::Copy { elem } => quote!(::core::borrow::Borrow::<#elem>::borrow(&#arg)),
+                Pass::Copy { elem } => {
+                    let (first, last) = signature::located_at(elem);
+                    let path = quote_spanned!(first=> ::core::borrow::Borrow::<#elem>::borrow);
+                    let args = quote_spanned!(last=> (&#arg));
+                    quote!(#path #args)
+                }
             });
         let callee = self.callee();
         let mut body = quote!(#callee(#(#call_args),*));
@@ -287,9 +355,25 @@ impl ToTokens for Twin<'_> {
             Some(limit) => quote!(#private::CallSite::with_limit(#site_name, #limit)),
             None => quote!(#private::CallSite::new(#site_name)),
         };
-        let executor = match &self.args.executor {
-            Some(executor) => executor.to_token_stream(),
-            None => quote!(#private::DefaultExecutor),
+        // Spanned on the user's expression, so that one which is not an `Executor` gets the
+        // error.
+        // The executor, if any, is an `impl Executor` argument built at the user's expression, so
+        // one that is not an executor gets the error there. Without one, the call goes straight
+        // to tokio's blocking pool (`dispatch_default`).
+        let (executor_param, executor, dispatch) = match &self.args.executor {
+            Some(executor) => {
+                let span = syn::spanned::Spanned::span(executor);
+                (
+                    quote!(#executor_arg: &#lifetime (impl #krate::Executor + ?::core::marker::Sized),),
+                    quote_spanned!(span=> &#executor,),
+                    quote!(#private::dispatch(#site_arg, #executor_arg, move || #f(#(#args),*))),
+                )
+            }
+            None => (
+                TokenStream::new(),
+                TokenStream::new(),
+                quote!(#private::dispatch_default(#site_arg, move || #f(#(#args),*))),
+            ),
         };
         tokens.extend(quote! {
             #attrs
@@ -298,20 +382,26 @@ impl ToTokens for Twin<'_> {
                 #[allow(non_camel_case_types, dead_code)]
                 struct #twin {}
                 #[allow(clippy::too_many_arguments, clippy::type_complexity)]
-                fn #job<#(#arg_types: #private::Sendable<#twin> + 'static,)* #result: #private::Sendable<#twin> + 'static, __F>(
-                    #f: __F, #(#args: #arg_types),*
-                ) -> impl ::core::ops::FnOnce() -> #result + ::core::marker::Send + 'static
+                fn #job<#lifetime, #(#arg_types: #private::Sendable<#twin> + 'static,)* #result: #private::Sendable<#twin> + 'static, __F>(
+                    #site_arg: &'static #private::CallSite,
+                    #executor_param
+                    #f: __F,
+                    #(#args: #arg_types),*
+                ) -> ::core::pin::Pin<::std::boxed::Box<
+                    dyn ::core::future::Future<Output = #result> + ::core::marker::Send + #lifetime
+                >>
                 where
                     __F: ::core::ops::FnOnce(#(#arg_types),*) -> #result + ::core::marker::Send + 'static,
                 {
-                    move || #f(#(#args),*)
+                    ::std::boxed::Box::pin(#dispatch)
                 }
                 static #site: #private::CallSite = #site_new;
-                let #call = #job::<#(#sent_types,)* #returned, _>(
+                #job::<#(#sent_types,)* #returned, _>(
+                    &#site,
+                    #executor
                     |#(#args),*| #body,
                     #(#values),*
-                );
-                #private::dispatch(&#site, &#executor, #call).await
+                ).await
             }
         });
     }

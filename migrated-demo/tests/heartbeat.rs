@@ -1,0 +1,100 @@
+//! The point of phase 1: while a twin blocks, the runtime keeps running other tasks.
+//!
+//! These tests count heartbeat ticks (one per 10 ms at most) during a call that blocks for
+//! 200 ms. They assert behaviour with wide margins, not timings: ~18 ticks fit in 200 ms, the
+//! twin must let at least [`MIN_TICKS`] run, and the anti-pattern lets at most one run.
+//! `#[tokio::test]` uses a `current_thread` runtime, where a blocked thread means a blocked
+//! runtime.
+
+use std::time::Duration;
+
+use legacy_demo::{ProfileApi, fetch_profile, fetch_profile_async};
+use migrated_demo::heartbeat::{Heartbeat, PERIOD, measure};
+use migrated_demo::{naive, phase1};
+use tokio::time::timeout;
+
+const BLOCK: Duration = Duration::from_millis(200);
+/// Well below the ~18 ticks that fit in [`BLOCK`], to tolerate a loaded machine.
+const MIN_TICKS: u64 = 5;
+/// Fails a deadlock instead of hanging the test run.
+const DEADLINE: Duration = Duration::from_secs(10);
+
+#[tokio::test]
+async fn heartbeat_ticks_while_the_twin_blocks() {
+    let api = ProfileApi::new(BLOCK);
+    let measured = timeout(DEADLINE, measure(PERIOD, fetch_profile_async(&api, 1)))
+        .await
+        .expect("the twin finished");
+    assert_eq!(
+        measured.output,
+        fetch_profile(&ProfileApi::new(Duration::ZERO), 1)
+    );
+    assert!(
+        measured.ticks >= MIN_TICKS,
+        "only {} heartbeat ticks ran during a {BLOCK:?} twin call",
+        measured.ticks
+    );
+}
+
+#[tokio::test]
+async fn heartbeat_stops_while_the_sync_fn_blocks_the_runtime() {
+    let api = ProfileApi::new(BLOCK);
+    // The anti-pattern: the sync fn called directly inside async code. (A timeout cannot
+    // interrupt it, since the timer runs on the very thread it blocks; it only keeps the
+    // harness honest about the rest of the test.)
+    let measured = timeout(DEADLINE, measure(PERIOD, async { fetch_profile(&api, 1) }))
+        .await
+        .expect("the direct call finished");
+    assert!(
+        measured.ticks <= 1,
+        "{} heartbeat ticks ran while the runtime thread was blocked",
+        measured.ticks
+    );
+    // The first tick was due 10 ms in, and could not run until the call returned 200 ms in.
+    // `sleep` never returns early, so this lower bound is not timing-sensitive.
+    assert!(
+        measured.max_lag >= BLOCK - 5 * PERIOD,
+        "max lag {:?} during a {BLOCK:?} block",
+        measured.max_lag
+    );
+}
+
+#[tokio::test]
+async fn phase1_report_keeps_the_heartbeat_going_and_naive_does_not() {
+    let api = ProfileApi::new(Duration::from_millis(50));
+    let ids = [1, 2, 3, 4];
+
+    let naive = timeout(DEADLINE, measure(PERIOD, naive::run_report(&api, &ids)))
+        .await
+        .expect("naive finished");
+    let phase1 = timeout(DEADLINE, measure(PERIOD, phase1::run_report(&api, &ids)))
+        .await
+        .expect("phase 1 finished");
+
+    assert_eq!(phase1.output, naive.output);
+    assert!(naive.ticks <= 1, "naive let {} ticks run", naive.ticks);
+    assert!(
+        phase1.ticks >= MIN_TICKS,
+        "phase 1 let only {} ticks run",
+        phase1.ticks
+    );
+}
+
+#[tokio::test]
+async fn a_heartbeat_that_cannot_run_reports_its_pending_lag() {
+    let heartbeat = Heartbeat::start(PERIOD);
+    std::thread::sleep(4 * PERIOD); // blocks the runtime: the first tick cannot run
+    let pulse = heartbeat.stop();
+    assert_eq!(pulse.ticks, 0);
+    assert!(pulse.max_lag >= 2 * PERIOD, "{pulse:?}");
+}
+
+#[tokio::test]
+async fn an_idle_runtime_lets_the_heartbeat_tick() {
+    let heartbeat = Heartbeat::start(PERIOD);
+    timeout(DEADLINE, tokio::time::sleep(BLOCK))
+        .await
+        .expect("a sleep finishes");
+    let pulse = heartbeat.stop();
+    assert!(pulse.ticks >= MIN_TICKS, "{pulse:?}");
+}

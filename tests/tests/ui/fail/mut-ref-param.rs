@@ -1,0 +1,14 @@
+use bridge_runtime::sync_to_async;
+
+#[sync_to_async]
+pub fn append_line(buffer: &mut Vec<u8>, line: &str) {
+    buffer.extend_from_slice(line.as_bytes());
+}
+
+// No follow-on errors at the callers of the fn or of its twin.
+async fn callers(buffer: &mut Vec<u8>) {
+    append_line(buffer, "sync");
+    append_line_async(buffer, "async").await;
+}
+
+fn main() {}
