@@ -25,12 +25,14 @@ pub(crate) struct Args {
     pub(crate) wraps: Option<Path>,
     /// `crate = "path"`: where `bridge_runtime` lives.
     pub(crate) krate: Option<Path>,
+    /// `thread_sensitive`: run on the thread-sensitive executor.
+    pub(crate) thread_sensitive: Option<Ident>,
     /// `wraps` was written, even if its value is invalid, or the options could not be read to
     /// the end. A bodyless fn is then not also told to add `wraps`, which would be a cascade.
     pub(crate) wraps_attempted: bool,
 }
 
-const OPTIONS: &str = "`name`, `limit`, `executor`, `wraps`, `crate`";
+const OPTIONS: &str = "`name`, `thread_sensitive`, `executor`, `limit`, `wraps`, `crate`";
 
 impl Args {
     /// Parses the attribute's arguments, recording every problem in `errors`.
@@ -61,6 +63,19 @@ impl Args {
         let name = key.to_string();
         if name == "wraps" {
             self.wraps_attempted = true;
+        }
+        if name == "thread_sensitive" {
+            match value {
+                None if self.thread_sensitive.is_some() => {
+                    errors.push_spanned(&key, "`thread_sensitive` is set more than once");
+                }
+                None => self.thread_sensitive = Some(key),
+                Some(value) => errors.push_spanned(
+                    value,
+                    "`thread_sensitive` is a flag and takes no value: write `thread_sensitive`",
+                ),
+            }
+            return;
         }
         let Some(value) = value else {
             errors.push_spanned(&key, missing_value(&name));
@@ -109,6 +124,9 @@ fn unknown_option(name: &str) -> String {
             " (a function you cannot edit is wrapped with `wraps = path`)"
         }
         "krate" | "bridge" | "path" => " (the runtime's path is set with `crate = \"...\"`)",
+        "sensitive" | "thread_affine" | "same_thread" | "thread_sensitive_scope" => {
+            " (calls that must share one thread are marked `thread_sensitive`)"
+        }
         _ => "",
     };
     format!("unknown option `{name}`{hint}; expected one of: {OPTIONS}")

@@ -113,6 +113,18 @@ where
     finish(site, outcome)
 }
 
+/// [`dispatch`] on the thread-sensitive executor of the current
+/// [`thread_sensitive_scope`](crate::thread_sensitive_scope), or the global one.
+#[doc(hidden)]
+pub async fn dispatch_sensitive<F, R>(site: &'static CallSite, f: F) -> R
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    let call = prepare(site.admit().await, f);
+    finish(site, through(&*crate::sensitive::target(), call).await)
+}
+
 /// The call as it runs on the worker thread: in the caller's `tracing` context, its panic
 /// caught, its limit slot released when it ends.
 fn prepare<F, R>(
@@ -142,7 +154,11 @@ where
     R: Send + 'static,
 {
     let (reply, outcome) = oneshot::channel();
+    // The worker runs the call inside the caller's runtime, as tokio's blocking pool does, so
+    // that `block_on` there uses it and `tokio::spawn` works.
+    let runtime = tokio::runtime::Handle::try_current().ok();
     executor.execute(Job::new(move || {
+        let _entered = runtime.as_ref().map(tokio::runtime::Handle::enter);
         // The caller may have gone away; the call has still run to completion.
         let _ = reply.send(call());
     }));

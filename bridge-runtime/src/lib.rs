@@ -44,17 +44,21 @@
 //! [`to_thread`] and [`run_in`] do the same for closures.
 #![deny(missing_docs)]
 
+mod block_on;
 mod dispatch;
 mod executor;
 mod pool;
+mod sensitive;
 
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;
 
+pub use block_on::block_on;
 pub use dispatch::{run_in, to_thread};
 pub use executor::{DefaultExecutor, Executor, Job};
 pub use pool::{Pool, ShutdownTimeout};
+pub use sensitive::{ThreadSensitive, thread_sensitive_scope};
 
 #[doc(inline)]
 pub use bridge_macros::sync_to_async;

@@ -1,6 +1,7 @@
 //! What the generated code calls. Not a public API: it changes without notice.
 
-pub use crate::dispatch::{CallSite, dispatch, dispatch_default};
+pub use crate::block_on::block_on_twin;
+pub use crate::dispatch::{CallSite, dispatch, dispatch_default, dispatch_sensitive};
 pub use crate::executor::DefaultExecutor;
 
 /// Proof that a value may cross to the worker thread of the twin `Twin`.

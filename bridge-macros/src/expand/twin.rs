@@ -90,6 +90,13 @@ pub(super) fn expand(
             }
         }
     };
+    if let (Some(flag), Some(executor)) = (&args.thread_sensitive, &args.executor) {
+        let message = "`thread_sensitive` and `executor` cannot be combined: thread-sensitive \
+                       calls run on the thread-sensitive executor of the current scope; to pick \
+                       one yourself, pass it as `executor = MY_THREAD_SENSITIVE` alone";
+        errors.push_spanned(flag, message);
+        errors.push_spanned(executor, message);
+    }
     if let (Form::Declaration { .. }, Some(name)) = (&form, &args.name) {
         errors.push_spanned(
             name,
@@ -355,11 +362,10 @@ impl ToTokens for Twin<'_> {
             Some(limit) => quote!(#private::CallSite::with_limit(#site_name, #limit)),
             None => quote!(#private::CallSite::new(#site_name)),
         };
-        // Spanned on the user's expression, so that one which is not an `Executor` gets the
-        // error.
         // The executor, if any, is an `impl Executor` argument built at the user's expression, so
         // one that is not an executor gets the error there. Without one, the call goes straight
-        // to tokio's blocking pool (`dispatch_default`).
+        // to tokio's blocking pool (`dispatch_default`) or, with `thread_sensitive`, to the
+        // current scope's thread-sensitive executor (`dispatch_sensitive`).
         let (executor_param, executor, dispatch) = match &self.args.executor {
             Some(executor) => {
                 let span = syn::spanned::Spanned::span(executor);
@@ -369,11 +375,17 @@ impl ToTokens for Twin<'_> {
                     quote!(#private::dispatch(#site_arg, #executor_arg, move || #f(#(#args),*))),
                 )
             }
-            None => (
-                TokenStream::new(),
-                TokenStream::new(),
-                quote!(#private::dispatch_default(#site_arg, move || #f(#(#args),*))),
-            ),
+            None => {
+                let dispatch = match self.args.thread_sensitive {
+                    Some(_) => quote!(dispatch_sensitive),
+                    None => quote!(dispatch_default),
+                };
+                (
+                    TokenStream::new(),
+                    TokenStream::new(),
+                    quote!(#private::#dispatch(#site_arg, move || #f(#(#args),*))),
+                )
+            }
         };
         tokens.extend(quote! {
             #attrs

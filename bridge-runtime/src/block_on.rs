@@ -1,0 +1,82 @@
+//! The way back: running async code to completion from sync code ([`block_on`],
+//! `#[async_to_sync]`).
+
+use std::future::Future;
+use std::sync::LazyLock;
+
+use tokio::runtime::{Builder, Handle, Runtime};
+
+use crate::sensitive;
+
+/// bridge's own runtime, for sync callers that have none: started once, on first use.
+static EMBEDDED: LazyLock<Runtime> = LazyLock::new(|| {
+    Builder::new_multi_thread()
+        .worker_threads(1)
+        .thread_name("bridge-embedded")
+        .enable_all()
+        .build()
+        .unwrap_or_else(|error| panic!("bridge: cannot start the embedded runtime: {error}"))
+});
+
+/// Runs `future` to completion and returns its output, blocking the current thread
+/// (asgiref's `async_to_sync`).
+///
+/// | called from | the future runs on |
+/// |---|---|
+/// | a plain thread, with no runtime | bridge's embedded runtime, started once on first use (never one runtime per call) |
+/// | sync code inside a bridge call (a twin's worker thread) | the caller's tokio runtime: timers, I/O and `tokio::spawn` use it. On a thread-sensitive thread, calls for that thread made while it waits run on it, so nesting never deadlocks |
+/// | a tokio worker thread | nothing: it panics, because blocking there would stall every task on that thread; `.await` the future instead |
+///
+/// From a raw `spawn_blocking` closure or inside `block_in_place`, it runs on the current
+/// runtime, as `Handle::block_on` would.
+///
+/// ```
+/// // A plain thread: no runtime in sight.
+/// let answer = bridge_runtime::block_on(async {
+///     tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+///     42
+/// });
+/// assert_eq!(answer, 42);
+/// ```
+///
+/// # Panics
+///
+/// On an async runtime worker thread, and when `future` panics.
+pub fn block_on<F: Future>(future: F) -> F::Output {
+    run(future, || {
+        panic!(
+            "bridge: `block_on` was called on an async runtime worker thread, where blocking \
+             would stall every task on that thread; `.await` the future instead"
+        )
+    })
+}
+
+/// [`block_on`] for the twin of an `#[async_to_sync]` fn, whose panic names both fns.
+#[doc(hidden)]
+pub fn block_on_twin<F: Future>(
+    twin: &'static str,
+    async_fn: &'static str,
+    future: F,
+) -> F::Output {
+    run(future, || {
+        panic!(
+            "bridge: `{twin}` was called on an async runtime worker thread, where blocking would \
+             stall every task on that thread; `.await` `{async_fn}` instead"
+        )
+    })
+}
+
+fn run<F: Future>(future: F, on_worker: impl FnOnce() -> F::Output) -> F::Output {
+    if tokio::runtime::worker_index().is_some() {
+        return on_worker();
+    }
+    let current = Handle::try_current();
+    if let Some(home) = sensitive::home() {
+        let _entered = current.is_err().then(|| EMBEDDED.handle().enter());
+        return home.block_on(future);
+    }
+    match current {
+        Ok(handle) => handle.block_on(future),
+        Err(_) => EMBEDDED.handle().block_on(future),
+    }
+}
