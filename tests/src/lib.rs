@@ -88,3 +88,12 @@ impl Drop for Leave<'_> {
         self.0.now.fetch_sub(1, Ordering::SeqCst);
     }
 }
+
+/// The message of a panic payload: `panic!("literal")` carries a `&'static str`, a formatted
+/// `panic!` a `String`.
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> Option<&str> {
+    payload
+        .downcast_ref::<&'static str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+}
