@@ -1,4 +1,4 @@
-//! Parsing the options of `#[sync_to_async(...)]`.
+//! Parsing the options of `#[sync_to_async(...)]` and `#[async_to_sync(...)]`.
 //!
 //! Every option is parsed as `key = <expression>` first and its value checked afterwards, so a
 //! value of the wrong kind gets a message about that option instead of a parser error, and one
@@ -7,14 +7,71 @@
 use proc_macro2::TokenStream;
 use syn::ext::IdentExt;
 use syn::parse::{ParseStream, Parser};
-use syn::punctuated::Punctuated;
 use syn::{Expr, ExprLit, ExprPath, Ident, Lit, LitInt, Path, Token};
 
 use crate::error::Errors;
 
-/// The options of one `#[sync_to_async(...)]`.
-#[derive(Default)]
+/// Which attribute is being expanded: it decides which options exist and how messages name it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Macro {
+    /// `#[sync_to_async]`: an async twin for a sync fn.
+    SyncToAsync,
+    /// `#[async_to_sync]`: a blocking twin for an async fn.
+    AsyncToSync,
+}
+
+impl Macro {
+    /// The attribute's name, as users write it.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Macro::SyncToAsync => "sync_to_async",
+            Macro::AsyncToSync => "async_to_sync",
+        }
+    }
+
+    /// The options this attribute takes, in the order the docs list them.
+    fn options(self) -> &'static [&'static str] {
+        match self {
+            Macro::SyncToAsync => &[
+                "name",
+                "thread_sensitive",
+                "executor",
+                "limit",
+                "wraps",
+                "crate",
+            ],
+            Macro::AsyncToSync => &["name", "crate"],
+        }
+    }
+
+    /// A twin name for the examples in messages.
+    fn example_name(self) -> &'static str {
+        match self {
+            Macro::SyncToAsync => "fetch_user_later",
+            Macro::AsyncToSync => "fetch_user_sync",
+        }
+    }
+
+    fn takes(self, option: &str) -> bool {
+        self.options().contains(&option)
+    }
+
+    fn other(self) -> Macro {
+        match self {
+            Macro::SyncToAsync => Macro::AsyncToSync,
+            Macro::AsyncToSync => Macro::SyncToAsync,
+        }
+    }
+}
+
+/// Options that are flags: written bare, without a value.
+const FLAGS: &[&str] = &["thread_sensitive"];
+
+/// The options of one `#[sync_to_async(...)]` or `#[async_to_sync(...)]`. Options the
+/// attribute does not take are reported as unknown and stay `None`.
 pub(crate) struct Args {
+    /// Which attribute these options belong to.
+    pub(crate) kind: Macro,
     /// `name = ident`: the twin's name.
     pub(crate) name: Option<Ident>,
     /// `limit = N`: at most N calls in flight.
@@ -32,14 +89,29 @@ pub(crate) struct Args {
     pub(crate) wraps_attempted: bool,
 }
 
-const OPTIONS: &str = "`name`, `thread_sensitive`, `executor`, `limit`, `wraps`, `crate`";
-
 impl Args {
-    /// Parses the attribute's arguments, recording every problem in `errors`.
-    pub(crate) fn parse(tokens: TokenStream, errors: &mut Errors) -> Args {
-        let mut args = Args::default();
-        let parser =
-            |input: ParseStream<'_>| Punctuated::<Option_, Token![,]>::parse_terminated(input);
+    /// Parses the arguments of the attribute `kind`, recording every problem in `errors`.
+    pub(crate) fn parse(kind: Macro, tokens: TokenStream, errors: &mut Errors) -> Args {
+        let mut args = Args {
+            kind,
+            name: None,
+            limit: None,
+            executor: None,
+            wraps: None,
+            krate: None,
+            thread_sensitive: None,
+            wraps_attempted: false,
+        };
+        let parser = |input: ParseStream<'_>| {
+            let mut options = Vec::new();
+            while !input.is_empty() {
+                options.push(Option_::parse(input, kind)?);
+                if !input.is_empty() {
+                    input.parse::<Token![,]>()?;
+                }
+            }
+            syn::Result::Ok(options)
+        };
         match parser.parse2(tokens) {
             Ok(options) => options
                 .into_iter()
@@ -61,6 +133,10 @@ impl Args {
 
     fn set(&mut self, Option_ { key, value }: Option_, errors: &mut Errors) {
         let name = key.to_string();
+        if !self.kind.takes(&name) {
+            errors.push_spanned(&key, unknown_option(self.kind, &name));
+            return;
+        }
         if name == "wraps" {
             self.wraps_attempted = true;
         }
@@ -69,34 +145,48 @@ impl Args {
                 None if self.thread_sensitive.is_some() => {
                     errors.push_spanned(&key, "`thread_sensitive` is set more than once");
                 }
-                None => self.thread_sensitive = Some(key),
-                Some(value) => errors.push_spanned(
-                    value,
-                    "`thread_sensitive` is a flag and takes no value: write `thread_sensitive`",
-                ),
+                None => {
+                    if self.executor.is_some() {
+                        errors.push_spanned(&key, SENSITIVE_WITH_EXECUTOR);
+                    }
+                    self.thread_sensitive = Some(key);
+                }
+                Some(value) => errors.push_spanned(value, flag_with_value(&name)),
             }
             return;
         }
         let Some(value) = value else {
-            errors.push_spanned(&key, missing_value(&name));
+            errors.push_spanned(&key, missing_value(self.kind, &name));
             return;
         };
         let duplicate = match name.as_str() {
-            "name" => set_once(&mut self.name, ident_value(&key, value), errors),
+            "name" => set_once(&mut self.name, ident_value(self.kind, &key, value), errors),
             "limit" => set_once(&mut self.limit, limit_value(&key, value), errors),
-            "executor" => set_once(&mut self.executor, executor_value(value), errors),
+            "executor" => {
+                let first = self.executor.is_none();
+                let duplicate = set_once(&mut self.executor, executor_value(value), errors);
+                if first && self.executor.is_some() && self.thread_sensitive.is_some() {
+                    errors.push_spanned(&key, SENSITIVE_WITH_EXECUTOR);
+                }
+                duplicate
+            }
             "wraps" => set_once(&mut self.wraps, path_value(&key, value), errors),
             "crate" => set_once(&mut self.krate, crate_value(value), errors),
-            _ => {
-                errors.push_spanned(&key, unknown_option(&name));
-                false
-            }
+            _ => unreachable!("`{name}` is listed in `Macro::options` but has no setter"),
         };
         if duplicate {
             errors.push_spanned(&key, format!("`{name}` is set more than once"));
         }
     }
 }
+
+/// The error for `thread_sensitive` with `executor`, on whichever of the two comes second.
+const SENSITIVE_WITH_EXECUTOR: &str = concat!(
+    "`thread_sensitive` and `executor` cannot be combined: `thread_sensitive` already chooses ",
+    "where calls run (the current scope's thread-sensitive thread); keep one of them. For a ",
+    "dedicated thread of your own, use `executor = MY_THREAD` alone, with ",
+    "`static MY_THREAD: LazyLock<ThreadSensitive>`",
+);
 
 /// Stores `value` unless the option was already set; returns whether it was.
 fn set_once<T>(slot: &mut Option<T>, value: syn::Result<T>, errors: &mut Errors) -> bool {
@@ -113,35 +203,86 @@ fn set_once<T>(slot: &mut Option<T>, value: syn::Result<T>, errors: &mut Errors)
     }
 }
 
-fn unknown_option(name: &str) -> String {
-    let hint = match name {
-        "rename" | "twin" | "async_name" => " (the twin's name is set with `name = ...`)",
-        "max_concurrency" | "concurrency" | "max_in_flight" => {
-            " (concurrency is capped with `limit = N`)"
-        }
-        "pool" | "executor_pool" | "runtime" => " (the executor is chosen with `executor = ...`)",
-        "wrap" | "wrapped" | "extern" => {
-            " (a function you cannot edit is wrapped with `wraps = path`)"
-        }
-        "krate" | "bridge" | "path" => " (the runtime's path is set with `crate = \"...\"`)",
-        "sensitive" | "thread_affine" | "same_thread" | "thread_sensitive_scope" => {
-            " (calls that must share one thread are marked `thread_sensitive`)"
-        }
-        _ => "",
+/// Misspellings and near-misses of options: what was written, the option meant, and the hint.
+const HINTS: &[(&[&str], &str, &str)] = &[
+    (
+        &["rename", "twin", "async_name", "blocking_name", "sync_name"],
+        "name",
+        "the twin's name is set with `name = ...`",
+    ),
+    (
+        &["max_concurrency", "concurrency", "max_in_flight"],
+        "limit",
+        "concurrency is capped with `limit = N`",
+    ),
+    (
+        &["pool", "executor_pool", "runtime"],
+        "executor",
+        "the executor is chosen with `executor = ...`",
+    ),
+    (
+        &["wrap", "wrapped", "extern"],
+        "wraps",
+        "a function you cannot edit is wrapped with `wraps = path`",
+    ),
+    (
+        &["krate", "bridge", "path"],
+        "crate",
+        "the runtime's path is set with `crate = \"...\"`",
+    ),
+    (
+        &[
+            "sensitive",
+            "thread_affine",
+            "same_thread",
+            "thread_sensitive_scope",
+        ],
+        "thread_sensitive",
+        "calls that must share one thread are marked `thread_sensitive`",
+    ),
+];
+
+fn unknown_option(kind: Macro, name: &str) -> String {
+    let other = kind.other();
+    let hint = if other.takes(name) {
+        format!(" (`{name}` is an option of `#[{}]` only)", other.name())
+    } else {
+        HINTS
+            .iter()
+            .find(|(near, meant, _)| near.contains(&name) && kind.takes(meant))
+            .map(|(_, _, hint)| format!(" ({hint})"))
+            .unwrap_or_default()
     };
-    format!("unknown option `{name}`{hint}; expected one of: {OPTIONS}")
+    let expected = kind
+        .options()
+        .iter()
+        .map(|option| format!("`{option}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!("unknown option `{name}`{hint}; expected one of: {expected}")
 }
 
-/// The error for a bare `key` (every option takes a value).
-fn missing_value(name: &str) -> String {
+/// The error for a `key` written without `= value`: every option but a flag needs one.
+fn missing_value(kind: Macro, name: &str) -> String {
+    if !kind.takes(name) {
+        return unknown_option(kind, name);
+    }
+    if FLAGS.contains(&name) {
+        return flag_with_value(name);
+    }
     match name {
-        "name" => "`name` needs a value: `name = fetch_user_later`".to_owned(),
+        "name" => format!("`name` needs a value: `name = {}`", kind.example_name()),
         "limit" => "`limit` needs a value: `limit = 8`".to_owned(),
         "executor" => "`executor` needs a value: `executor = MY_POOL`".to_owned(),
         "wraps" => "`wraps` needs a value: `wraps = path::to::legacy_fn`".to_owned(),
         "crate" => "`crate` needs a value: `crate = \"::bridge_runtime\"`".to_owned(),
-        other => unknown_option(other),
+        other => format!("`{other}` needs a value"),
     }
+}
+
+/// The error for a value given to a flag.
+fn flag_with_value(name: &str) -> String {
+    format!("`{name}` is a flag and takes no value: write `{name}`")
 }
 
 /// One `key = value` pair, or a bare `key` (an error, reported when the option is set, so
@@ -151,15 +292,21 @@ struct Option_ {
     value: Option<Expr>,
 }
 
-impl syn::parse::Parse for Option_ {
-    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+impl Option_ {
+    fn parse(input: ParseStream<'_>, kind: Macro) -> syn::Result<Self> {
         // `crate` is a keyword, so keys are parsed as any identifier.
         let key = input.call(Ident::parse_any)?;
         if !input.peek(Token![=]) {
             if input.is_empty() || input.peek(Token![,]) {
                 return Ok(Option_ { key, value: None });
             }
-            return Err(syn::Error::new(key.span(), missing_value(&key.to_string())));
+            let name = key.to_string();
+            if kind.takes(&name) && FLAGS.contains(&name.as_str()) {
+                // `thread_sensitive true`: the error belongs on what follows the flag.
+                let value: proc_macro2::TokenTree = input.parse()?;
+                return Err(syn::Error::new_spanned(value, flag_with_value(&name)));
+            }
+            return Err(syn::Error::new(key.span(), missing_value(kind, &name)));
         }
         input.parse::<Token![=]>()?;
         let value = Some(input.parse()?);
@@ -167,7 +314,7 @@ impl syn::parse::Parse for Option_ {
     }
 }
 
-fn ident_value(key: &Ident, value: Expr) -> syn::Result<Ident> {
+fn ident_value(kind: Macro, key: &Ident, value: Expr) -> syn::Result<Ident> {
     match &value {
         Expr::Path(ExprPath {
             attrs,
@@ -183,7 +330,8 @@ fn ident_value(key: &Ident, value: Expr) -> syn::Result<Ident> {
     Err(syn::Error::new_spanned(
         value,
         format!(
-            "`{key}` takes an identifier, as in `{key} = fetch_user_later` (no quotes, no path)"
+            "`{key}` takes an identifier, as in `{key} = {}` (no quotes, no path)",
+            kind.example_name()
         ),
     ))
 }

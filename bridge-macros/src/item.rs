@@ -5,6 +5,8 @@ use quote::ToTokens;
 use syn::parse::{ParseStream, Parser};
 use syn::{Attribute, Item, Signature, Token, Visibility};
 
+use crate::args::Macro;
+
 /// A `fn`, with a body or as a bodyless declaration (`fn f(x: u32) -> u32;`).
 ///
 /// The body is kept as the user's tokens: the macro never looks inside it.
@@ -21,13 +23,14 @@ pub(crate) enum Body {
 }
 
 impl FnItem {
-    /// Parses `tokens` as a fn. Anything else is an error that names what it is.
-    pub(crate) fn parse(tokens: TokenStream) -> syn::Result<FnItem> {
+    /// Parses `tokens`, which `kind` is placed on, as a fn. Anything else is an error that names
+    /// what it is.
+    pub(crate) fn parse(kind: Macro, tokens: TokenStream) -> syn::Result<FnItem> {
         let result = parse_fn.parse2(tokens.clone());
         match result {
             Err(_) => match syn::parse2::<Item>(tokens) {
                 Ok(item) if !matches!(item, Item::Fn(_) | Item::Verbatim(_)) => {
-                    Err(not_a_fn(&item))
+                    Err(not_a_fn(kind, &item))
                 }
                 _ => result,
             },
@@ -58,8 +61,8 @@ fn parse_fn(input: ParseStream<'_>) -> syn::Result<FnItem> {
     })
 }
 
-fn not_a_fn(item: &Item) -> syn::Error {
-    let (kind, what): (&str, &dyn ToTokens) = match item {
+fn not_a_fn(kind: Macro, item: &Item) -> syn::Error {
+    let (what_kind, what): (&str, &dyn ToTokens) = match item {
         Item::Const(i) => ("a `const`", &i.const_token),
         Item::Enum(i) => ("an `enum`", &i.enum_token),
         Item::ExternCrate(i) => ("an `extern crate`", &i.extern_token),
@@ -76,11 +79,18 @@ fn not_a_fn(item: &Item) -> syn::Error {
         Item::Use(i) => ("a `use`", &i.use_token),
         other => ("this item", other),
     };
-    syn::Error::new_spanned(
-        what,
-        format!(
+    let message = match kind {
+        Macro::SyncToAsync => format!(
             "`#[sync_to_async]` goes on a sync `fn` (or on a bodyless `fn` declaration with \
-             `wraps = path`), not on {kind}"
+             `wraps = path`), not on {what_kind}"
         ),
-    )
+        Macro::AsyncToSync if matches!(item, Item::Impl(_)) => format!(
+            "`#[async_to_sync]` goes on an `async fn`, not on {what_kind}: put it on each async \
+             method that needs a blocking twin"
+        ),
+        Macro::AsyncToSync => {
+            format!("`#[async_to_sync]` goes on an `async fn` or async method, not on {what_kind}")
+        }
+    };
+    syn::Error::new_spanned(what, message)
 }

@@ -69,6 +69,7 @@ use proc_macro::TokenStream;
 /// | option | meaning |
 /// |---|---|
 /// | `name = ident` | the twin's name instead of `{name}_async` |
+/// | `thread_sensitive` | run every call on one dedicated thread (the current [`thread_sensitive_scope`](../bridge_runtime/fn.thread_sensitive_scope.html)'s, or the global [`ThreadSensitive`](../bridge_runtime/struct.ThreadSensitive.html) thread), for code bound to a thread; cannot be combined with `executor` |
 /// | `limit = N` | at most `N` calls of this twin in flight at once; further callers wait asynchronously, in FIFO order, without holding a thread |
 /// | `executor = EXPR` | run calls on this [`Executor`](../bridge_runtime/trait.Executor.html): a `static` `LazyLock<Pool>`, a `&'static` executor, or any executor value (evaluated on every call, so keep it cheap) |
 /// | `wraps = path` | declaration mode, below |
@@ -114,9 +115,157 @@ use proc_macro::TokenStream;
 /// Each misuse is an error on the offending token that says what to do instead: an `async`,
 /// `const`, `extern` or variadic fn; a `self` method; a `&mut` parameter; a parameter or return
 /// type that borrows; a type that is not `Send` (the message names the type and the twin); an
-/// unknown, duplicate or ill-typed option; `wraps` on a fn with a body, or a body missing
-/// without it. The fn itself is still emitted, so one mistake does not cascade.
+/// unknown, duplicate or ill-typed option; `thread_sensitive` with `executor`; `wraps` on a fn
+/// with a body, or a body missing without it. The fn itself is still emitted, so one mistake does not cascade.
 #[proc_macro_attribute]
 pub fn sync_to_async(attr: TokenStream, item: TokenStream) -> TokenStream {
     expand::sync_to_async(attr.into(), item.into()).into()
+}
+
+/// Adds a blocking twin to an async fn: `async fn fetch_page` gains `fn fetch_page_blocking`,
+/// which runs the fn's future to completion and returns its output. The async fn stays exactly
+/// as written. This is the last phase of a migration: a fn rewritten natively async keeps a
+/// sync face for the callers that are still sync.
+///
+/// ```
+/// use std::time::Duration;
+/// use bridge_runtime::async_to_sync;
+///
+/// /// Fetches a page (natively async: tokio I/O in real code).
+/// #[async_to_sync]
+/// pub async fn fetch_page(id: u64, host: &str) -> String {
+///     tokio::time::sleep(Duration::from_millis(1)).await;
+///     format!("page {id} from {host}")
+/// }
+///
+/// // A plain thread, with no runtime in sight: the twin runs the future on bridge's
+/// // embedded runtime and blocks until it is done.
+/// let page = std::thread::spawn(|| fetch_page_blocking(7, "example.org"))
+///     .join()
+///     .unwrap();
+/// assert_eq!(page, "page 7 from example.org");
+/// ```
+///
+/// # Where the twin may be called
+///
+/// | where the twin is called | what happens |
+/// |---|---|
+/// | a plain thread, no runtime | the future runs on bridge's embedded runtime (started once, lazily; never one runtime per call) |
+/// | sync code running inside a bridge dispatch (a twin's worker thread) | the future runs on the caller's outer tokio runtime; thread-sensitive calls made inside it that target the blocked thread run on that thread, so nesting never deadlocks |
+/// | an async runtime worker thread | it panics with a message naming the twin and saying to `.await` the async fn instead: blocking there would stall every task on that thread |
+///
+/// The second row is what lets legacy code and migrated code call each other in either
+/// direction during a migration:
+///
+/// ```
+/// use bridge_runtime::{async_to_sync, sync_to_async};
+///
+/// /// Migrated: natively async now.
+/// #[async_to_sync]
+/// async fn price(sku: &str) -> u32 {
+///     tokio::task::yield_now().await;
+///     sku.len() as u32
+/// }
+///
+/// /// Still legacy sync code, which calls the migrated fn through its blocking twin.
+/// #[sync_to_async]
+/// fn invoice_total(skus: Vec<String>) -> u32 {
+///     skus.iter().map(|sku| price_blocking(sku)).sum()
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// // Async code awaits the legacy fn's twin; its call to `price_blocking` runs `price` on
+/// // this runtime.
+/// assert_eq!(invoice_total_async(vec!["ab".into(), "cde".into()]).await, 5);
+/// # }
+/// ```
+///
+/// The third row, the twin on a runtime worker thread, is a bug it reports at once, instead of
+/// stalling the runtime or deadlocking:
+///
+/// ```should_panic
+/// # use bridge_runtime::async_to_sync;
+/// # #[async_to_sync]
+/// # async fn price(sku: &str) -> u32 { sku.len() as u32 }
+/// #[tokio::main(flavor = "current_thread")]
+/// async fn main() {
+///     // panics: "bridge: `price_blocking` was called on an async runtime worker thread, [...];
+///     // `.await` `price` instead"
+///     price_blocking("ab");
+/// }
+/// ```
+///
+/// # The twin
+///
+/// - Named `{name}_blocking` (see `name = ...`), with the fn's visibility, generics,
+///   where-clause, `unsafe`, doc comments (plus a line naming the async fn), `#[cfg]`s,
+///   `#[allow]`s and `#[deprecated]`.
+/// - Parameters pass through unchanged, borrows included: the twin returns only once the
+///   future has completed, so neither the arguments nor the future need to be `Send` or
+///   `'static`.
+/// - On an async method inside an `impl` block, the twin is a method with the same receiver
+///   (`&self`, `&mut self`, `self`, `self: Box<Self>`, ...). An associated fn without a
+///   receiver gets an associated twin when its signature names `Self` (`-> Self`, `-> Result<Self,
+///   E>`); write `Self` rather than the type's name there, because a signature that does not
+///   name it cannot be told from a free fn's. In a trait, an async method with a default body
+///   gets a provided twin; in a trait impl, the twin would be a method the trait does not
+///   declare, so the attribute does not go there.
+/// - A panic inside the future reaches the twin's caller with its original payload.
+///
+/// Equivalent code without the macro (the twin's panic message also names both fns):
+///
+/// ```
+/// # async fn fetch_page(id: u64, host: &str) -> String { format!("{id}{host}") }
+/// pub fn fetch_page_blocking(id: u64, host: &str) -> String {
+///     bridge_runtime::block_on(fetch_page(id, host))
+/// }
+/// # assert_eq!(fetch_page_blocking(1, "x"), "1x");
+/// ```
+///
+/// # Options
+///
+/// Comma-separated, in any order, each at most once.
+///
+/// | option | meaning |
+/// |---|---|
+/// | `name = ident` | the twin's name instead of `{name}_blocking` |
+/// | `crate = "path"` | where `bridge_runtime` is, for a renamed dependency or a re-export; default `::bridge_runtime` |
+///
+/// ```
+/// use bridge_runtime::async_to_sync;
+///
+/// pub struct Cache {
+///     entries: Vec<String>,
+/// }
+///
+/// impl Cache {
+///     #[async_to_sync(name = get_sync)]
+///     pub async fn get(&self, index: usize) -> Option<String> {
+///         tokio::task::yield_now().await;
+///         self.entries.get(index).cloned()
+///     }
+///
+///     #[async_to_sync]
+///     pub async fn insert(&mut self, entry: String) -> usize {
+///         self.entries.push(entry);
+///         self.entries.len()
+///     }
+/// }
+///
+/// let mut cache = Cache { entries: Vec::new() };
+/// assert_eq!(cache.insert_blocking("a".to_owned()), 1);
+/// assert_eq!(cache.get_sync(0).as_deref(), Some("a"));
+/// ```
+///
+/// # Compile errors
+///
+/// Each misuse is an error on the offending token that says what to do instead: a fn that is
+/// not `async` (a sync fn gets an async twin from `#[sync_to_async]` instead); a `const`,
+/// `extern` or variadic fn; a fn without a body; an item that is not a fn; an unknown,
+/// duplicate or ill-typed option. The fn itself and a stub of its twin are still emitted, so
+/// one mistake does not cascade.
+#[proc_macro_attribute]
+pub fn async_to_sync(attr: TokenStream, item: TokenStream) -> TokenStream {
+    expand::async_to_sync(attr.into(), item.into()).into()
 }

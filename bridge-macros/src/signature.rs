@@ -1,7 +1,8 @@
 //! Ownership of parameters and returns: what may cross to the worker thread, and how.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{ToTokens, format_ident, quote, quote_spanned};
+use quote::{ToTokens, quote, quote_spanned};
+use syn::ext::IdentExt;
 use syn::visit::{self, Visit};
 use syn::visit_mut::{self, VisitMut};
 use syn::{
@@ -72,6 +73,47 @@ pub(crate) fn located_at(tokens: &dyn ToTokens) -> (Span, Span) {
     (at(first), at(last))
 }
 
+/// The names a twin gives the parameters of `sig`, one per input (`None` for a receiver): the
+/// user's name where the pattern is a plain identifier, `__argN` (N its position) otherwise,
+/// made unique against the user's names. All get a hygienic span, so that none can shadow the
+/// fn the twin calls, even one named like it.
+pub(crate) fn param_names(sig: &Signature) -> Vec<Option<Ident>> {
+    let plain = |arg: &FnArg| match arg {
+        FnArg::Typed(arg) => match &*arg.pat {
+            Pat::Ident(pat) if pat.by_ref.is_none() && pat.subpat.is_none() => {
+                Some(pat.ident.clone())
+            }
+            _ => None,
+        },
+        FnArg::Receiver(_) => None,
+    };
+    let taken: Vec<String> = sig
+        .inputs
+        .iter()
+        .filter_map(plain)
+        .map(|ident| ident.unraw().to_string())
+        .collect();
+    sig.inputs
+        .iter()
+        .enumerate()
+        .map(|(index, arg)| match (arg, plain(arg)) {
+            (FnArg::Receiver(_), _) => None,
+            (FnArg::Typed(_), Some(mut name)) => {
+                // Re-spanned rather than rebuilt from its text, so that `r#type` stays raw.
+                name.set_span(Span::mixed_site());
+                Some(name)
+            }
+            (FnArg::Typed(_), None) => {
+                let mut name = format!("__arg{index}");
+                while taken.contains(&name) {
+                    name.push('_');
+                }
+                Some(Ident::new(&name, Span::mixed_site()))
+            }
+        })
+        .collect()
+}
+
 /// Checks the parts of a signature a twin cannot carry over, and plans its parameters.
 pub(crate) fn plan(sig: &Signature, errors: &mut Errors) -> Vec<Param> {
     if let Some(token) = &sig.asyncness {
@@ -105,8 +147,8 @@ pub(crate) fn plan(sig: &Signature, errors: &mut Errors) -> Vec<Param> {
     check_return(&sig.output, errors);
     sig.inputs
         .iter()
-        .enumerate()
-        .filter_map(|(index, arg)| param(index, arg, errors))
+        .zip(param_names(sig))
+        .filter_map(|(arg, name)| param(arg, name, errors))
         .collect()
 }
 
@@ -131,7 +173,7 @@ fn check_return(output: &ReturnType, errors: &mut Errors) {
     }
 }
 
-fn param(index: usize, arg: &FnArg, errors: &mut Errors) -> Option<Param> {
+fn param(arg: &FnArg, name: Option<Ident>, errors: &mut Errors) -> Option<Param> {
     let arg = match arg {
         FnArg::Typed(arg) => arg,
         FnArg::Receiver(receiver) => {
@@ -144,12 +186,7 @@ fn param(index: usize, arg: &FnArg, errors: &mut Errors) -> Option<Param> {
             return None;
         }
     };
-    let name = match &*arg.pat {
-        Pat::Ident(pat) if pat.by_ref.is_none() && pat.subpat.is_none() => {
-            Ident::new(&pat.ident.to_string(), Span::mixed_site())
-        }
-        _ => format_ident!("__arg{}", index, span = Span::mixed_site()),
-    };
+    let name = name.expect("`param_names` names every typed parameter");
     let pass = match &*arg.ty {
         Type::Reference(TypeReference {
             mutability: Some(token),

@@ -39,9 +39,18 @@
 //! # Executors
 //!
 //! Twins run on the [`DefaultExecutor`]: tokio's blocking pool inside a tokio runtime, a
-//! process-wide fallback pool anywhere else. `#[sync_to_async(executor = POOL)]` picks another
-//! [`Executor`], such as a bounded [`Pool`]; `limit = N` caps the calls in flight per twin.
-//! [`to_thread`] and [`run_in`] do the same for closures.
+//! process-wide fallback pool anywhere else. `#[sync_to_async(thread_sensitive)]` runs calls
+//! on one dedicated thread ([`ThreadSensitive`]): the global one, or the one of the current
+//! [`thread_sensitive_scope`]. `executor = EXPR` picks any other [`Executor`], such as a
+//! bounded [`Pool`]; `limit = N` caps the calls in flight per twin. [`to_thread`] and
+//! [`run_in`] do the same for closures.
+//!
+//! # The way back
+//!
+//! [`block_on`] (and the `{name}_blocking` twin that `#[async_to_sync]` adds to an async fn)
+//! lets code that is still sync call async code: on bridge's embedded runtime from a plain
+//! thread, on the caller's runtime from inside a bridged call, and never on a runtime worker
+//! thread, where it panics. Thread-sensitive calls nest through it without deadlocking.
 #![deny(missing_docs)]
 
 mod block_on;
@@ -61,4 +70,4 @@ pub use pool::{Pool, ShutdownTimeout};
 pub use sensitive::{ThreadSensitive, thread_sensitive_scope};
 
 #[doc(inline)]
-pub use bridge_macros::sync_to_async;
+pub use bridge_macros::{async_to_sync, sync_to_async};

@@ -1,24 +1,42 @@
 //! Code generation, one file per form.
 
+mod blocking;
+mod common;
 mod twin;
 
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::args::Args;
+use crate::args::{Args, Macro};
 use crate::error::Errors;
 use crate::item::FnItem;
 
 /// `#[sync_to_async(...)]`: parses the options and the item, then expands it.
+pub(crate) fn sync_to_async(attr: TokenStream, item: TokenStream) -> TokenStream {
+    entry(Macro::SyncToAsync, attr, item, twin::expand)
+}
+
+/// `#[async_to_sync(...)]`: parses the options and the item, then expands it.
+pub(crate) fn async_to_sync(attr: TokenStream, item: TokenStream) -> TokenStream {
+    entry(Macro::AsyncToSync, attr, item, blocking::expand)
+}
+
+/// Parses the options of `kind` and the item it is placed on, then hands both, with the errors
+/// found so far, to `expand`.
 ///
 /// Every problem found is reported at once. On any error the user's item is still emitted (as
-/// written, or as a stub for a declaration), so one mistake never cascades into "cannot find
+/// written, or as a stub where it cannot be), so one mistake never cascades into "cannot find
 /// function" errors at its callers.
-pub(crate) fn sync_to_async(attr: TokenStream, item: TokenStream) -> TokenStream {
+fn entry(
+    kind: Macro,
+    attr: TokenStream,
+    item: TokenStream,
+    expand: fn(&Args, FnItem, TokenStream, Errors) -> TokenStream,
+) -> TokenStream {
     let mut errors = Errors::default();
-    let args = Args::parse(attr, &mut errors);
-    match FnItem::parse(item.clone()) {
-        Ok(parsed) => twin::expand(&args, parsed, item, errors),
+    let args = Args::parse(kind, attr, &mut errors);
+    match FnItem::parse(kind, item.clone()) {
+        Ok(parsed) => expand(&args, parsed, item, errors),
         Err(error) => {
             errors.push(error);
             let errors = errors.to_compile_errors();

@@ -9,35 +9,63 @@ use std::path::{Path, PathBuf};
 
 use proc_macro2::TokenStream;
 use quote::{ToTokens, quote};
-use syn::{File, Item};
+use syn::{File, ImplItem, Item};
 
+use crate::args::Macro;
 use crate::item::{Body, FnItem};
+
+/// The attributes the snapshots expand, by the name they are written with.
+const ATTRIBUTES: [Macro; 2] = [Macro::SyncToAsync, Macro::AsyncToSync];
 
 fn expand_file(input: &File) -> File {
     let mut output = String::new();
     for item in &input.items {
-        let expanded = match attribute_of(item) {
-            Some((args, rest)) => super::sync_to_async(args, rest),
-            None => item.to_token_stream(),
-        };
-        output.push_str(&expanded.to_string());
+        output.push_str(&expand_item(item).to_string());
         output.push('\n');
     }
     syn::parse_file(&output)
         .unwrap_or_else(|error| panic!("the expansion does not parse: {error}\n{output}"))
 }
 
-/// Splits `#[sync_to_async(args)] item` into `args` and the item without that attribute.
-fn attribute_of(item: &Item) -> Option<(TokenStream, TokenStream)> {
+/// Expands `item` if it carries one of the attributes, and each method that carries one if it
+/// is an `impl` block.
+fn expand_item(item: &Item) -> TokenStream {
+    if let Item::Impl(block) = item {
+        let mut block = block.clone();
+        for method in &mut block.items {
+            if let Some(expanded) = expand_tokens(method.to_token_stream()) {
+                *method = ImplItem::Verbatim(expanded);
+            }
+        }
+        return block.into_token_stream();
+    }
+    let tokens = item.to_token_stream();
+    expand_tokens(tokens.clone()).unwrap_or(tokens)
+}
+
+/// The expansion of a fn that carries one of the attributes, as the compiler would call it.
+fn expand_tokens(tokens: TokenStream) -> Option<TokenStream> {
+    let (kind, args, item) = attribute_of(tokens)?;
+    Some(match kind {
+        Macro::SyncToAsync => super::sync_to_async(args, item),
+        Macro::AsyncToSync => super::async_to_sync(args, item),
+    })
+}
+
+/// Splits `#[attribute(args)] item` into the attribute, `args` and the item without it.
+fn attribute_of(tokens: TokenStream) -> Option<(Macro, TokenStream, TokenStream)> {
     let FnItem {
         mut attrs,
         vis,
         sig,
         body,
-    } = FnItem::parse(item.to_token_stream()).ok()?;
-    let index = attrs
-        .iter()
-        .position(|attr| attr.path().is_ident("sync_to_async"))?;
+    } = FnItem::parse(Macro::SyncToAsync, tokens).ok()?;
+    let (index, kind) = attrs.iter().enumerate().find_map(|(index, attr)| {
+        ATTRIBUTES
+            .into_iter()
+            .find(|kind| attr.path().is_ident(kind.name()))
+            .map(|kind| (index, kind))
+    })?;
     let args = match attrs.remove(index).meta {
         syn::Meta::List(list) => list.tokens,
         _ => TokenStream::new(),
@@ -46,7 +74,7 @@ fn attribute_of(item: &Item) -> Option<(TokenStream, TokenStream)> {
         Body::Block(block) => block.into_token_stream(),
         Body::Semi(semi) => semi.into_token_stream(),
     };
-    Some((args, quote!(#(#attrs)* #vis #sig #body)))
+    Some((kind, args, quote!(#(#attrs)* #vis #sig #body)))
 }
 
 fn cases() -> Vec<PathBuf> {

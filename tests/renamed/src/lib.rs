@@ -8,6 +8,12 @@ pub fn shout(word: &str) -> String {
     word.to_uppercase()
 }
 
+/// A migrated fn whose blocking twin finds the runtime through `crate = "::bridge"`.
+#[bridge::async_to_sync(crate = "::bridge")]
+pub async fn whisper(word: &str) -> String {
+    word.to_lowercase()
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -16,5 +22,10 @@ mod tests {
             futures_executor::block_on(super::shout_async("bridge")),
             "BRIDGE"
         );
+    }
+
+    #[test]
+    fn blocking_twin_reaches_the_renamed_runtime() {
+        assert_eq!(super::whisper_blocking("BRIDGE"), "bridge");
     }
 }

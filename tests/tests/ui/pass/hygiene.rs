@@ -2,7 +2,7 @@
 //! so decoys in the user's crate change nothing, and it passes the strictest lints.
 #![deny(warnings, unused_qualifications, clippy::all)]
 
-use ::bridge_runtime::sync_to_async;
+use ::bridge_runtime::{async_to_sync, sync_to_async};
 
 // Decoys at the crate root, where a generated `core::...` or `std::...` would find them.
 mod core {}
@@ -29,6 +29,8 @@ impl<T> Sendable for T {}
 fn __bridge_job() {}
 static __BRIDGE_SITE: u8 = 0;
 fn dispatch() {}
+fn block_on_twin() {}
+fn block_on() {}
 fn unreachable() {}
 
 #[derive(Clone, Debug, PartialEq)]
@@ -74,12 +76,84 @@ fn only_sync(x: u32) -> u32 {
     x
 }
 
+#[async_to_sync]
+pub async fn fetch(id: u64, name: &str) -> ::std::string::String {
+    format!("{id}:{name}")
+}
+
+#[async_to_sync]
+pub async fn parse<T: ::std::str::FromStr>(text: &str) -> ::core::option::Option<T> {
+    text.parse().ok()
+}
+
+/// # Safety
+///
+/// None needed; it is `unsafe` to prove the twin keeps `unsafe`.
+#[async_to_sync]
+pub async unsafe fn unchecked_async_fn(x: u8) -> u8 {
+    x
+}
+
+#[async_to_sync]
+async fn patterns((a, _): (u32, u32), mut b: u32, __arg0: u32, patterns: u32) -> u32 {
+    b += 1;
+    a + b + __arg0 + patterns
+}
+
+/// Deprecated, as is its twin; the twin's own call to it is not a warning.
+#[deprecated(note = "decoy")]
+#[async_to_sync]
+pub async fn old_async(x: u8) -> u8 {
+    x
+}
+
+/// Deprecated, as is its twin; the twin's own call to it is not a warning.
+#[deprecated(note = "decoy")]
+#[sync_to_async]
+pub fn old_sync(x: u8) -> u8 {
+    x
+}
+
+/// Raw identifiers as parameter names stay raw in the twins.
+#[sync_to_async]
+pub fn raw_sync(r#type: u32, r#match: u32) -> u32 {
+    r#type + r#match
+}
+
+/// Raw identifiers as parameter names stay raw in the twins.
+#[async_to_sync]
+pub async fn raw_async(r#type: u32, r#match: u32) -> u32 {
+    r#type + r#match
+}
+
+pub struct Holder(u32);
+
+impl Holder {
+    #[async_to_sync]
+    pub async fn get(&self, add: u32) -> u32 {
+        self.0 + add
+    }
+
+    #[async_to_sync]
+    pub async fn set(&mut self, value: u32) {
+        self.0 = value;
+    }
+
+    #[async_to_sync]
+    async fn take(mut self) -> u32 {
+        self.0 += 1;
+        self.0
+    }
+}
+
 #[sync_to_async(wraps = ::std::fs::read_to_string)]
 fn read_to_string(path: &::std::path::Path) -> ::std::io::Result<::std::string::String>;
 
 fn main() {
     __bridge_job();
     dispatch();
+    block_on_twin();
+    block_on();
     unreachable();
     let decoys = (
         __BRIDGE_SITE,
@@ -94,6 +168,19 @@ fn main() {
     decoys.decoy();
     // A twin nobody awaits yet (the usual state in phase 1 of a migration) is not dead code.
     assert_eq!(only_sync(1), 1);
+    assert_eq!(fetch_blocking(1, "a"), "1:a");
+    assert_eq!(parse_blocking::<u8>("7"), ::core::option::Option::Some(7));
+    // SAFETY: `unchecked_async_fn` has no precondition.
+    assert_eq!(unsafe { unchecked_async_fn_blocking(3) }, 3);
+    assert_eq!(patterns_blocking((1, 2), 3, 4, 5), 14);
+    #[allow(deprecated)]
+    let old = old_async_blocking(1) + old_sync(1);
+    assert_eq!(old, 2);
+    assert_eq!(raw_async_blocking(1, 2), 3);
+    let mut holder = Holder(1);
+    holder.set_blocking(2);
+    assert_eq!(holder.get_blocking(1), 3);
+    assert_eq!(holder.take_blocking(), 3);
     let user = User { id: 1 };
     ::futures_executor::block_on(async {
         assert_eq!(by_value_async(1, "a".into()).await, "1:a");
@@ -106,6 +193,10 @@ fn main() {
         // SAFETY: `unchecked` has no precondition.
         assert_eq!(unsafe { unchecked_async(4) }.await, 4);
         assert_eq!(private_async(1, 2, 3, 4).await, 10);
+        assert_eq!(raw_sync_async(1, 2).await, 3);
+        #[allow(deprecated)]
+        let old = old_sync_async(1).await + old_async(1).await;
+        assert_eq!(old, 2);
         let manifest = ::std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml");
         assert!(read_to_string(&manifest).await.is_ok());
     });

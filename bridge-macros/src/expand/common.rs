@@ -1,0 +1,97 @@
+//! What both kinds of twin do alike: carry the fn's attributes over, name the fn they call
+//! with its type and const arguments, wrap a call to an `unsafe fn`, and stand in as a stub
+//! when the invocation is invalid.
+
+use proc_macro2::TokenStream;
+use quote::{ToTokens, quote};
+use syn::{
+    Attribute, GenericParam, Generics, Ident, ReturnType, Safety, Signature, Type, Visibility,
+};
+
+/// The attributes a twin carries over from its fn.
+pub(super) fn carried(attr: &Attribute) -> bool {
+    ["doc", "cfg", "allow", "deprecated"]
+        .iter()
+        .any(|name| attr.path().is_ident(name))
+}
+
+/// A twin's attributes: the fn's docs, `#[cfg]`s, `#[allow]`s and `#[deprecated]`, then `line`
+/// (which names the fn) as the docs' last paragraph.
+///
+/// The twin of a deprecated fn is deprecated too, so its callers are warned; its own call to
+/// the fn is not a warning (rustc warns about uses inside a deprecated item as well).
+pub(super) fn twin_attrs(attrs: &[Attribute], line: &str) -> TokenStream {
+    let carried = attrs.iter().filter(|attr| carried(attr));
+    let has_docs = attrs.iter().any(|attr| attr.path().is_ident("doc"));
+    let separator: Option<Attribute> = has_docs.then(|| syn::parse_quote!(#[doc = ""]));
+    let deprecated = attrs.iter().any(|attr| attr.path().is_ident("deprecated"));
+    let allow: Option<Attribute> = deprecated.then(|| syn::parse_quote!(#[allow(deprecated)]));
+    quote!(#(#carried)* #separator #[doc = #line] #allow)
+}
+
+/// `::<T, N>`: the type and const parameters of `generics` passed on explicitly, or nothing
+/// for a fn without any. A twin calls its fn with them, because a type that appears only in
+/// the return type could not be inferred otherwise.
+pub(super) fn generic_args(generics: &Generics) -> TokenStream {
+    let args: Vec<&Ident> = generics
+        .params
+        .iter()
+        .filter_map(|param| match param {
+            GenericParam::Type(param) => Some(&param.ident),
+            GenericParam::Const(param) => Some(&param.ident),
+            GenericParam::Lifetime(_) => None,
+        })
+        .collect();
+    if args.is_empty() {
+        TokenStream::new()
+    } else {
+        quote!(::<#(#args),*>)
+    }
+}
+
+/// `unsafe` for the twin's signature when its fn is `unsafe` (and nothing for `safe`, which is
+/// only valid in `extern` blocks).
+pub(super) fn unsafe_keyword(safety: &Safety) -> Option<&Safety> {
+    matches!(safety, Safety::Unsafe(_)).then_some(safety)
+}
+
+/// `call` inside `unsafe { }` when the fn it calls is `unsafe`, with the `#[allow]` the twin then
+/// needs (where its own `unsafe` already covers the block, as in older editions).
+pub(super) fn unsafe_call(safety: &Safety, call: TokenStream) -> (TokenStream, TokenStream) {
+    match safety {
+        Safety::Unsafe(_) => (quote!(unsafe { #call }), quote!(#[allow(unused_unsafe)])),
+        _ => (call, TokenStream::new()),
+    }
+}
+
+/// A fn with `sig`'s name and parameters (as an `async fn` if `asyncness` is given, a plain
+/// `fn` otherwise) and a body that is never run, or nothing when such a stub would not compile
+/// (a return type with `impl Trait` has no value to stand in).
+pub(super) fn stub(
+    attrs: TokenStream,
+    vis: &Visibility,
+    sig: &Signature,
+    asyncness: Option<syn::Token![async]>,
+) -> TokenStream {
+    if matches!(&sig.output, ReturnType::Type(_, ty) if contains_impl(ty)) {
+        return TokenStream::new();
+    }
+    let mut sig = sig.clone();
+    sig.asyncness = asyncness;
+    sig.constness = None;
+    sig.abi = None;
+    sig.variadic = None;
+    quote! {
+        #attrs
+        #[allow(unused_variables, unused_mut, clippy::all)]
+        #vis #sig { ::core::unreachable!() }
+    }
+}
+
+/// Whether `ty` mentions `impl Trait` anywhere.
+pub(super) fn contains_impl(ty: &Type) -> bool {
+    ty.to_token_stream()
+        .to_string()
+        .split(|c: char| !c.is_alphanumeric() && c != '_')
+        .any(|word| word == "impl")
+}
