@@ -11,6 +11,7 @@ use tracing::dispatcher::{self, Dispatch};
 use tracing::subscriber::NoSubscriber;
 
 use crate::executor::{DefaultExecutor, Executor, Job};
+use crate::spin;
 
 /// What bridge knows about one bridged fn: its name and its concurrency limit.
 ///
@@ -153,15 +154,27 @@ where
     E: Executor + ?Sized,
     R: Send + 'static,
 {
-    let (reply, outcome) = oneshot::channel();
+    let (reply, mut outcome) = oneshot::channel();
     // The worker runs the call inside the caller's runtime, as tokio's blocking pool does, so
     // that `block_on` there uses it and `tokio::spawn` works.
     let runtime = tokio::runtime::Handle::try_current().ok();
+    let at_once = executor.__starts_at_once();
     executor.execute(Job::new(move || {
         let _entered = runtime.as_ref().map(tokio::runtime::Handle::enter);
         // The caller may have gone away; the call has still run to completion.
         let _ = reply.send(call());
     }));
+    if at_once {
+        // A short call on an awake thread is done within a yield or two: catching it here
+        // saves parking this thread and waking it again, which costs more than the call.
+        for _ in 0..spin::REPLY_YIELDS {
+            match outcome.try_recv() {
+                Ok(outcome) => return Some(outcome),
+                Err(oneshot::error::TryRecvError::Closed) => return None,
+                Err(oneshot::error::TryRecvError::Empty) => std::thread::yield_now(),
+            }
+        }
+    }
     outcome.await.ok()
 }
 

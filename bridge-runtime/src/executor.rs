@@ -75,11 +75,24 @@ pub trait Executor: Send + Sync {
     ///
     /// It must not run the job inline on an async runtime's worker thread.
     fn execute(&self, job: Job);
+
+    /// Whether a job executed now would start at once, on a thread that is awake and idle.
+    ///
+    /// Its caller then checks for the result a few times before it parks, which for a short
+    /// call saves a park and a wake. Only bridge's own executors answer `true`.
+    #[doc(hidden)]
+    fn __starts_at_once(&self) -> bool {
+        false
+    }
 }
 
 impl<E: Executor + ?Sized> Executor for &E {
     fn execute(&self, job: Job) {
         (**self).execute(job);
+    }
+
+    fn __starts_at_once(&self) -> bool {
+        (**self).__starts_at_once()
     }
 }
 
@@ -87,17 +100,29 @@ impl<E: Executor + ?Sized> Executor for Box<E> {
     fn execute(&self, job: Job) {
         (**self).execute(job);
     }
+
+    fn __starts_at_once(&self) -> bool {
+        (**self).__starts_at_once()
+    }
 }
 
 impl<E: Executor + ?Sized> Executor for Arc<E> {
     fn execute(&self, job: Job) {
         (**self).execute(job);
     }
+
+    fn __starts_at_once(&self) -> bool {
+        (**self).__starts_at_once()
+    }
 }
 
 impl<E: Executor, F: FnOnce() -> E + Send> Executor for LazyLock<E, F> {
     fn execute(&self, job: Job) {
         (**self).execute(job);
+    }
+
+    fn __starts_at_once(&self) -> bool {
+        (**self).__starts_at_once()
     }
 }
 

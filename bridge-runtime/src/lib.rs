@@ -58,6 +58,7 @@ mod dispatch;
 mod executor;
 mod pool;
 mod sensitive;
+mod spin;
 
 #[doc(hidden)]
 #[path = "private.rs"]

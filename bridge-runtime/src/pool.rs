@@ -3,10 +3,12 @@
 use std::collections::VecDeque;
 use std::error::Error;
 use std::fmt;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use crate::executor::{Executor, Job};
+use crate::spin;
 
 /// A named, bounded pool of threads for blocking calls (`ThreadPoolExecutor(max_workers=N)`).
 ///
@@ -43,6 +45,10 @@ struct Shared {
     name: String,
     max_threads: usize,
     state: Mutex<State>,
+    /// The queue's length, readable without the lock by threads that spin for work.
+    queued: AtomicUsize,
+    /// Threads that have just finished a job and look for the next one before they sleep.
+    spinning: AtomicUsize,
     /// Signalled when a job is queued or the pool shuts down.
     work: Condvar,
     /// Signalled when a thread exits.
@@ -86,6 +92,8 @@ impl Pool {
                 }),
                 work: Condvar::new(),
                 exited: Condvar::new(),
+                queued: AtomicUsize::new(0),
+                spinning: AtomicUsize::new(0),
             }),
         }
     }
@@ -150,23 +158,39 @@ impl Pool {
 
 impl Executor for Pool {
     fn execute(&self, job: Job) {
-        let mut state = self.shared.lock();
+        let shared = &self.shared;
+        let mut state = shared.lock();
         assert!(
             !state.shut_down,
             "bridge: pool `{}` is shut down and takes no more calls",
-            self.shared.name
+            shared.name
         );
         state.queue.push_back(job);
-        if state.idle > 0 {
-            self.shared.work.notify_one();
-        }
-        if state.queue.len() > state.idle && state.threads < self.shared.max_threads {
+        let queued = state.queue.len();
+        shared.queued.store(queued, Ordering::SeqCst);
+        // A spinning thread takes a job without being woken; wake sleepers for the rest, and
+        // start a thread when there are more jobs than threads to take them.
+        let spinning = shared.spinning.load(Ordering::SeqCst);
+        let notify = state.idle > 0 && queued > spinning;
+        let start = queued > state.idle + spinning && state.threads < shared.max_threads;
+        let id = start.then(|| {
             state.threads += 1;
             state.started += 1;
-            let id = state.started;
-            drop(state);
+            state.started
+        });
+        drop(state);
+        // Notified after unlocking, so that the woken thread does not run into the held lock.
+        if notify {
+            shared.work.notify_one();
+        }
+        if let Some(id) = id {
             self.spawn_thread(id);
         }
+    }
+
+    fn __starts_at_once(&self) -> bool {
+        self.shared.queued.load(Ordering::SeqCst) == 0
+            && self.shared.spinning.load(Ordering::SeqCst) > 0
     }
 }
 
@@ -195,12 +219,22 @@ impl Shared {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// Looks for the next job for a moment before going back to the lock and the condvar. The
+    /// thread always checks the queue under the lock afterwards, so no job waits on a spinner.
+    fn spin(&self) {
+        self.spinning.fetch_add(1, Ordering::SeqCst);
+        spin::yield_until(spin::IDLE_SPIN, || self.queued.load(Ordering::SeqCst) > 0);
+        self.spinning.fetch_sub(1, Ordering::SeqCst);
+    }
+
     fn work_loop(&self) {
         let mut state = self.lock();
         loop {
             if let Some(job) = state.queue.pop_front() {
+                self.queued.store(state.queue.len(), Ordering::SeqCst);
                 drop(state);
                 job.run();
+                self.spin();
                 state = self.lock();
                 continue;
             }

@@ -9,9 +9,9 @@ use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering, fence};
 use std::sync::{Arc, LazyLock, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::task::{Context, Poll, Wake, Waker};
 use std::thread::{self, Thread};
-use std::time::{Duration, Instant};
 
 use crate::executor::{Executor, Job};
+use crate::spin;
 
 /// Runs every call on one dedicated thread, in the order the calls arrive
 /// (asgiref's `thread_sensitive=True`).
@@ -67,10 +67,6 @@ struct Queue {
 
 const RUNNING: u8 = 0;
 const PARKED: u8 = 1;
-
-/// How long the thread keeps looking for the next call before it parks. A caller that makes
-/// calls back to back finds it awake, which saves a futex wake-up on every call.
-const SPIN: Duration = Duration::from_micros(50);
 
 static GLOBAL: LazyLock<ThreadSensitive> =
     LazyLock::new(|| ThreadSensitive::new("bridge-sensitive"));
@@ -135,11 +131,19 @@ impl Executor for ThreadSensitive {
     fn execute(&self, job: Job) {
         self.owner.0.submit(job);
     }
+
+    fn __starts_at_once(&self) -> bool {
+        self.owner.0.starts_at_once()
+    }
 }
 
 impl Executor for Shared {
     fn execute(&self, job: Job) {
         self.submit(job);
+    }
+
+    fn __starts_at_once(&self) -> bool {
+        self.starts_at_once()
     }
 }
 
@@ -222,17 +226,15 @@ impl Shared {
         self.state.store(RUNNING, Ordering::SeqCst);
     }
 
-    /// Waits briefly for the next job without parking; returns whether one arrived.
+    /// Waits briefly for the next job without parking; returns whether one arrived. A caller
+    /// that makes calls back to back finds the thread awake, which saves a wake-up per call.
     fn spin(&self) -> bool {
-        let start = Instant::now();
-        while start.elapsed() < SPIN {
-            if self.pending.load(Ordering::SeqCst) > 0 {
-                return true;
-            }
-            // On a busy or single CPU this lets the caller run and queue its next call.
-            thread::yield_now();
-        }
-        false
+        spin::yield_until(spin::IDLE_SPIN, || self.pending.load(Ordering::SeqCst) > 0)
+    }
+
+    /// Awake and with nothing queued: a job submitted now starts at once.
+    fn starts_at_once(&self) -> bool {
+        self.pending.load(Ordering::SeqCst) == 0 && self.state.load(Ordering::SeqCst) != PARKED
     }
 
     /// The dedicated thread's life: run jobs until the last handle is gone and the queue is
