@@ -35,6 +35,7 @@
 
 pub mod profiles;
 pub mod report;
+pub mod service;
 
 pub use profiles::{Profile, ProfileApi, fetch_profile, fetch_profile_async};
 pub use report::{Report, run_report};
