@@ -1,25 +1,38 @@
-//! The legacy binary: builds the user report the blocking way.
+//! The legacy binary: builds the user report the blocking way, one user after the other.
 //!
-//! It calls only sync fns, and `#[sync_to_async]` on `fetch_profile` changes nothing here:
-//! the attribute adds a twin, it does not touch the fn or its callers.
+//! It calls only sync fns: the `#[sync_to_async]` attributes in this crate add twins, they do
+//! not touch the fns or their callers.
 
-use std::time::Instant;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
 
-use legacy_demo::{ProfileApi, run_report};
+use legacy_demo::{ProfileApi, ProfileService, Workspace, run_report};
 
-fn main() {
-    let api = ProfileApi::default();
-    let ids: Vec<u64> = (1..=8).collect();
+fn main() -> ExitCode {
+    let (users, latency) = (20, Duration::from_millis(50));
+    match run(users, latency) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("legacy-demo: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
 
+fn run(users: u64, latency: Duration) -> Result<(), Box<dyn std::error::Error>> {
+    let service = ProfileService::start(latency)?;
+    let ids: Vec<u64> = (1..=users).collect();
+    let workspace = Workspace::create(ProfileApi::new(service.base_url()), &ids, 200)?;
     let started = Instant::now();
-    let report = run_report(&api, &ids);
-    let elapsed = started.elapsed();
-
+    let report = run_report(&workspace.job, &ids, |id| eprint!("\ruser {id}/{users}"))?;
+    eprintln!();
     println!("{report}");
     println!(
-        "fetched {} profiles one after the other in {:.0} ms ({} ms each)",
-        ids.len(),
-        elapsed.as_secs_f64() * 1e3,
-        api.latency().as_millis(),
+        "{users} users in {:.0} ms, one after the other ({} ms per profile request); \
+         the service saw at most {} request at once",
+        started.elapsed().as_secs_f64() * 1e3,
+        latency.as_millis(),
+        service.peak_concurrency(),
     );
+    Ok(())
 }

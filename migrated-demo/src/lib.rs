@@ -3,23 +3,26 @@
 //! Read it side by side with `legacy-demo`:
 //!
 //! - [`naive`]: what not to do. The legacy sync pipeline called straight from an `async fn`.
-//!   It compiles and gives the right results, but every request blocks the runtime thread, so
+//!   It compiles and gives the right results, but every call blocks the runtime thread, so
 //!   nothing else on that thread (timers, other tasks, other requests) runs meanwhile.
-//! - [`phase1`]: the caller rewritten as an `async fn` that awaits the twin
-//!   `legacy_demo::fetch_profile_async`, which `#[sync_to_async]` added to the legacy fn.
-//!   Same requests, in the same order, same results; the runtime thread stays free.
-//! - [`heartbeat`]: the measuring tool. A task ticking every 10 ms beside the code under test
-//!   shows whether that code lets the runtime run other tasks.
+//! - [`phase1`]: the callers rewritten as `async fn`s that await the twins `#[sync_to_async]`
+//!   added to the legacy fns. Same calls, in the same order, same results; the runtime thread
+//!   stays free. The database twins are thread-sensitive, so a transaction stays on one
+//!   connection.
+//! - [`phase2`]: the callers run users concurrently, with a limit, each user's transaction in
+//!   its own thread-sensitive scope.
 //!
-//! The `migrated-demo` binary runs [`naive`] and [`phase1`] side by side and prints what the
-//! heartbeat saw: `cargo run --release -p migrated-demo`.
-//!
-//! Later phases (running the calls concurrently, then rewriting the hot fns natively async)
-//! will be added as `phase2` and `phase3` as bridge grows the features they need.
+//! Tools: [`heartbeat`] (a task ticking every 10 ms shows whether code lets the runtime run
+//! other tasks), [`threads`] (the process's thread count) and [`variants`] (runs each variant
+//! on the same data and measures it). The `migrated-demo` binary runs them all and prints a
+//! table: `cargo run --release -p migrated-demo`.
 
 pub mod heartbeat;
 pub mod naive;
 pub mod phase1;
+pub mod phase2;
+pub mod threads;
+pub mod variants;
 
 /// The README's Rust examples, compiled and run by `cargo test` as doctests of this crate so
 /// they stay true.

@@ -1,52 +1,48 @@
-//! The smallest honest demo of phase 1.
-//!
-//! Builds the same user report twice on a `current_thread` tokio runtime, each time beside a
-//! heartbeat task that ticks every 10 ms:
-//!
-//! 1. naive: the legacy sync pipeline called inside an `async fn` (the anti-pattern);
-//! 2. phase 1: an `async fn` awaiting the `#[sync_to_async]` twin once per user.
-//!
-//! and prints, for each, the wall time, how many heartbeat ticks ran, how late the latest tick
-//! was, and the results.
+//! The migration demo: builds the same user report with the legacy code, the anti-pattern and
+//! each migrated phase, against a real HTTP service and a real SQLite database, and prints what
+//! changed.
 //!
 //! ```text
-//! cargo run --release -p migrated-demo
-//! cargo run --release -p migrated-demo -- --users 20 --latency-ms 25
+//! cargo run --release -p migrated-demo -- --users 40 --latency-ms 50 --concurrency 16
 //! ```
 
+use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use legacy_demo::{ProfileApi, Report};
-use migrated_demo::heartbeat::{self, Measured, PERIOD};
-use migrated_demo::{naive, phase1};
+use legacy_demo::ProfileService;
+use migrated_demo::variants::{self, Outcome, Settings, Variant};
 
 const USAGE: &str = "\
-usage: migrated-demo [--users N] [--latency-ms L]
+usage: migrated-demo [--users N] [--latency-ms L] [--concurrency C]
 
-Builds a report of N users twice on a current_thread tokio runtime, beside a heartbeat
-task ticking every 10 ms: once calling the legacy sync code inside an async fn, once
-awaiting its #[sync_to_async] twin. Prints what the heartbeat saw and the results.
+Builds a report of N users (profile over HTTP, avatar from a file, a CPU-heavy hash, a row
+in SQLite) with the legacy sync code, with the anti-pattern (sync calls inside async code),
+and with each migrated phase, all on the same data. Prints, per variant: wall time, speedup
+over legacy, the worst lag of a heartbeat ticking every 10 ms, the most requests the
+service saw at once, the most threads, and the report's digest, which must be the same in
+every row.
 
 options:
-  --users N        users in the report, 1 to 1000 (default 8)
-  --latency-ms L   how long each profile request blocks, 0 to 1000 ms (default 50)
-  -h, --help       print this help";
+  --users N         users in the report, 1 to 1000 (default 40)
+  --latency-ms L    profile service latency, 0 to 1000 ms (default 50)
+  --concurrency C   users phase 2 runs at once, 1 to 256 (default 16)
+  -h, --help        print this help";
 
-const MAX_USERS: u64 = 1_000;
-const MAX_LATENCY_MS: u64 = 1_000;
-
+/// The demo's options.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Options {
     users: u64,
     latency_ms: u64,
+    concurrency: u64,
 }
 
 impl Default for Options {
     fn default() -> Self {
         Options {
-            users: 8,
+            users: 40,
             latency_ms: 50,
+            concurrency: 16,
         }
     }
 }
@@ -57,7 +53,8 @@ enum Command {
     Help,
 }
 
-/// Parses `--users N`, `--latency-ms L` (also `--flag=value`) and `-h`/`--help`.
+/// Parses `--users N`, `--latency-ms L`, `--concurrency C` (also `--flag=value`) and
+/// `-h`/`--help`.
 fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, String> {
     let mut options = Options::default();
     let mut args = args.into_iter();
@@ -68,8 +65,9 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, String>
         };
         let (slot, range) = match flag.as_str() {
             "-h" | "--help" if inline.is_none() => return Ok(Command::Help),
-            "--users" => (&mut options.users, 1..=MAX_USERS),
-            "--latency-ms" => (&mut options.latency_ms, 0..=MAX_LATENCY_MS),
+            "--users" => (&mut options.users, 1..=1_000),
+            "--latency-ms" => (&mut options.latency_ms, 0..=1_000),
+            "--concurrency" => (&mut options.concurrency, 1..=256),
             _ => return Err(format!("unknown argument `{flag}`")),
         };
         let value = inline
@@ -101,90 +99,105 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .build()
-    {
-        Ok(runtime) => runtime,
+    match demo(options) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
         Err(error) => {
-            eprintln!("migrated-demo: cannot start a tokio runtime: {error}");
-            return ExitCode::FAILURE;
+            eprintln!("migrated-demo: {error}");
+            ExitCode::FAILURE
         }
-    };
-    runtime.block_on(demo(options))
-}
-
-async fn demo(options: Options) -> ExitCode {
-    let api = ProfileApi::new(Duration::from_millis(options.latency_ms));
-    let ids: Vec<u64> = (1..=options.users).collect();
-
-    println!(
-        "user report of {}, each profile request blocking for {} ms\n\
-         on a current_thread tokio runtime, beside a heartbeat task ticking every {} ms",
-        users(options.users),
-        options.latency_ms,
-        PERIOD.as_millis(),
-    );
-
-    println!();
-    println!("naive: legacy_demo::run_report called inside an async fn (the anti-pattern)");
-    let naive = heartbeat::measure(PERIOD, naive::run_report(&api, &ids)).await;
-    print_measured(&naive);
-
-    println!();
-    println!("phase 1: phase1::run_report awaiting fetch_profile_async once per user");
-    let phase1 = heartbeat::measure(PERIOD, phase1::run_report(&api, &ids)).await;
-    print_measured(&phase1);
-
-    println!();
-    if naive.output == phase1.output {
-        println!("results identical: yes");
-        ExitCode::SUCCESS
-    } else {
-        println!("results identical: NO (this is a bug in bridge)");
-        ExitCode::FAILURE
     }
 }
 
-fn print_measured(measured: &Measured<Report>) {
-    // Heartbeat ticks cannot come more often than once per period.
-    let possible = measured.wall.as_nanos() / PERIOD.as_nanos();
-    println!("  wall time          {}", millis(measured.wall));
+/// Runs every variant and prints the table; returns whether every digest matched.
+fn demo(options: Options) -> Result<bool, Box<dyn std::error::Error>> {
+    let service = ProfileService::start(Duration::from_millis(options.latency_ms))?;
+    let settings = Settings {
+        users: options.users,
+        concurrency: usize::try_from(options.concurrency)?,
+        hash_rounds: 200,
+    };
     println!(
-        "  heartbeat ticks    {} (at most {possible} fit in the wall time)",
-        measured.ticks
+        "user report of {} users: profile over HTTP ({} ms per request, served at {}), avatar file, \
+         {} rounds of SHA-256, one SQLite transaction per user",
+        options.users,
+        options.latency_ms,
+        service.base_url(),
+        settings.hash_rounds,
     );
-    println!("  heartbeat max lag  {}", millis(measured.max_lag));
-    println!("  results            {}", summary(&measured.output));
+    let mut outcomes = Vec::new();
+    for variant in Variant::ALL {
+        eprint!("running {variant} ...");
+        let outcome = variants::run(variant, &service, settings, |id| {
+            progress(id, options.users)
+        })?;
+        eprintln!(
+            "\r{:<72}",
+            format!("{variant}: {:.0} ms", outcome.wall.as_secs_f64() * 1e3)
+        );
+        outcomes.push(outcome);
+    }
+    println!();
+    print_table(&outcomes);
+    let digest = &outcomes[0].report.digest;
+    let same = outcomes
+        .iter()
+        .all(|outcome| &outcome.report.digest == digest);
+    println!(
+        "\n{}",
+        if same {
+            format!(
+                "every variant built the same report ({})",
+                outcomes[0].report
+            )
+        } else {
+            "THE REPORTS DIFFER: the migration changed the results".to_owned()
+        }
+    );
+    Ok(same)
+}
+
+/// A one-line progress bar for the legacy run, on stderr.
+fn progress(done: u64, total: u64) {
+    const WIDTH: u64 = 30;
+    let filled = usize::try_from(done * WIDTH / total.max(1)).unwrap_or(0);
+    let bar = format!("{:<width$}", "#".repeat(filled), width = WIDTH as usize);
+    eprint!("\rrunning legacy (sync) [{bar}] {done}/{total} users");
+    let _ = std::io::stderr().flush();
+}
+
+fn print_table(outcomes: &[Outcome]) {
+    let legacy = outcomes[0].wall.as_secs_f64();
+    println!(
+        "{:<31} {:>9} {:>8} {:>14} {:>14} {:>12} {:>17}",
+        "variant",
+        "wall",
+        "speedup",
+        "heartbeat lag",
+        "peak requests",
+        "peak threads",
+        "report digest"
+    );
+    for outcome in outcomes {
+        let lag = outcome.heartbeat_lag.map_or("-".to_owned(), millis);
+        let threads = outcome
+            .peak_threads
+            .map_or("?".to_owned(), |n| n.to_string());
+        println!(
+            "{:<31} {:>9} {:>7.1}x {:>14} {:>14} {:>12} {:>17}",
+            outcome.variant.to_string(),
+            millis(outcome.wall),
+            legacy / outcome.wall.as_secs_f64(),
+            lag,
+            outcome.peak_requests,
+            threads,
+            outcome.report.digest,
+        );
+    }
 }
 
 fn millis(duration: Duration) -> String {
     format!("{:.1} ms", duration.as_secs_f64() * 1e3)
-}
-
-/// `1 user` or `8 users`.
-fn users(n: u64) -> String {
-    format!("{n} user{}", if n == 1 { "" } else { "s" })
-}
-
-/// `8 users, 44 orders: #1 Grace (7), #2 Edsger (1), #3 Barbara (8), #4 Ken (2), and 4 more`
-fn summary(report: &Report) -> String {
-    const SHOWN: usize = 4;
-    let mut line = format!(
-        "{}, {} orders:",
-        users(report.profiles.len() as u64),
-        report.total_orders
-    );
-    for p in report.profiles.iter().take(SHOWN) {
-        line.push_str(&format!(" #{} {} ({}),", p.id, p.name, p.orders));
-    }
-    match report.profiles.len().checked_sub(SHOWN) {
-        Some(0) | None => {
-            line.pop();
-        }
-        Some(more) => line.push_str(&format!(" and {more} more")),
-    }
-    line
 }
 
 #[cfg(test)]
@@ -192,52 +205,33 @@ mod tests {
     use super::*;
 
     fn parse(args: &[&str]) -> Result<Command, String> {
-        parse_args(args.iter().map(|a| (*a).to_owned()))
+        parse_args(args.iter().map(|arg| (*arg).to_owned()))
     }
 
     #[test]
     fn defaults_and_flags() {
         assert_eq!(parse(&[]), Ok(Command::Run(Options::default())));
         assert_eq!(
-            parse(&["--users", "3", "--latency-ms=0"]),
+            parse(&["--users", "3", "--latency-ms=0", "--concurrency", "2"]),
             Ok(Command::Run(Options {
                 users: 3,
-                latency_ms: 0
+                latency_ms: 0,
+                concurrency: 2
             }))
         );
-        assert_eq!(parse(&["--users", "2", "-h"]), Ok(Command::Help));
+        assert_eq!(parse(&["--help"]), Ok(Command::Help));
     }
 
     #[test]
     fn bad_flags_are_errors_not_panics() {
-        for bad in [
-            &["--users"][..],
-            &["--users", "0"],
-            &["--users", "-1"],
-            &["--users", "1001"],
-            &["--latency-ms", "fast"],
-            &["--latency-ms", "1001"],
-            &["--verbose"],
-            &["--help=yes"],
-            &["8"],
+        for args in [
+            &["--users", "0"][..],
+            &["--users"],
+            &["--latency-ms", "x"],
+            &["--concurrency", "999"],
+            &["--bogus"],
         ] {
-            assert!(parse(bad).is_err(), "{bad:?} should be rejected");
+            assert!(parse(args).is_err(), "{args:?}");
         }
-    }
-
-    #[test]
-    fn summary_is_short() {
-        let api = ProfileApi::new(Duration::ZERO);
-        let one = legacy_demo::run_report(&api, &[1]);
-        assert_eq!(
-            summary(&one),
-            format!("1 user, {} orders: #1 Grace (7)", one.total_orders)
-        );
-        let many = legacy_demo::run_report(&api, &[1, 2, 3, 4, 5, 6]);
-        assert!(
-            summary(&many).ends_with(", and 2 more"),
-            "{}",
-            summary(&many)
-        );
     }
 }

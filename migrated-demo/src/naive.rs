@@ -1,4 +1,4 @@
-//! The anti-pattern phase 1 replaces: a blocking call inside an `async fn`.
+//! The anti-pattern phase 1 replaces: blocking calls inside an `async fn`.
 //!
 //! A first attempt at "going async" often just adds `async` to the caller and keeps calling
 //! the legacy code. The compiler is happy and the results are right, but each blocking call
@@ -11,12 +11,16 @@
 //!
 //! It is kept here, deliberately, as the baseline the demo and the tests compare against.
 
-use legacy_demo::{ProfileApi, Report};
+use legacy_demo::{Error, Job, Report};
 
 /// Builds the report by calling the legacy sync pipeline directly. **Do not do this.**
 ///
 /// Same results as [`legacy_demo::run_report`], because it *is* that fn, but it blocks the
 /// runtime thread for the whole report. Use [`crate::phase1::run_report`] instead.
-pub async fn run_report(api: &ProfileApi, ids: &[u64]) -> Report {
-    legacy_demo::run_report(api, ids)
+///
+/// # Errors
+///
+/// As [`legacy_demo::run_report`].
+pub async fn run_report(job: &Job, ids: &[u64]) -> Result<Report, Error> {
+    legacy_demo::run_report(job, ids, |_| {})
 }

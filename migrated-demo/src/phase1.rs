@@ -1,45 +1,94 @@
-//! Phase 1: async callers await the twins, one call after the other.
+//! Phase 1: the callers become `async fn`s that await the twins, one call after the other.
 //!
-//! Compare with `legacy-demo/src/report.rs`. Two things changed, and only in the caller:
+//! Compare with `legacy-demo/src/report.rs`. Only the callers changed:
 //!
-//! 1. `fn run_report` became `async fn run_report`;
-//! 2. `fetch_profile(api, id)` became `fetch_profile_async(api, id).await`.
+//! 1. `fn build_row`, `fn store_row`, `fn finish` and `fn run_report` became `async fn`s;
+//! 2. each legacy call `f(args)` became `f_async(args).await`.
 //!
-//! The legacy fn itself is unchanged: `#[sync_to_async]` on `legacy_demo::fetch_profile` added
-//! the twin `fetch_profile_async`, which runs the same blocking code on tokio's blocking pool
-//! and lets the runtime thread run other tasks while it waits.
+//! The legacy fns are unchanged: `#[sync_to_async]` on them added the twins, which run the
+//! same blocking code on tokio's blocking pool and let the runtime thread run other tasks
+//! meanwhile. The database twins are `thread_sensitive`: `begin_async`, `save_user_async` and
+//! `commit_async` all run on one dedicated thread, so the transaction stays on that thread's
+//! connection, exactly as in the sync code.
 //!
-//! The calls are still sequential, exactly as in the legacy pipeline, so the report takes as
-//! long as before and the service sees the same requests in the same order. What phase 1 buys
-//! is a runtime that stays responsive. Running the calls concurrently is the next phase.
+//! The calls are still sequential, so the report takes as long as before and the service sees
+//! the same requests in the same order. What phase 1 buys is a runtime that stays responsive.
+//! Running users concurrently is [`crate::phase2`].
 //!
-//! If the legacy fn were in a crate you cannot edit, you would declare the twin yourself
-//! instead of annotating the fn:
+//! If a legacy fn were in a crate you cannot edit, you would declare its twin yourself
+//! instead of annotating it:
 //!
 //! ```
-//! use legacy_demo::{Profile, ProfileApi};
+//! use legacy_demo::{FetchError, Profile, ProfileApi};
 //!
 //! #[bridge_runtime::sync_to_async(wraps = legacy_demo::fetch_profile)]
-//! pub fn fetch_profile(api: &ProfileApi, id: u64) -> Profile;
-//! // This declares `async fn fetch_profile(api: &ProfileApi, id: u64) -> Profile`.
+//! pub fn fetch_profile(api: &ProfileApi, id: u64) -> Result<Profile, FetchError>;
+//! // This declares `async fn fetch_profile(api: &ProfileApi, id: u64) -> Result<..>`.
 //!
 //! # #[tokio::main(flavor = "current_thread")]
-//! # async fn main() {
-//! let api = ProfileApi::new(std::time::Duration::from_millis(1));
-//! assert_eq!(fetch_profile(&api, 7).await, legacy_demo::fetch_profile(&api, 7));
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let service = legacy_demo::ProfileService::start(std::time::Duration::from_millis(1))?;
+//! let api = ProfileApi::new(service.base_url());
+//! assert_eq!(fetch_profile(&api, 7).await?, legacy_demo::fetch_profile(&api, 7)?);
+//! # Ok(())
 //! # }
 //! ```
 
-use legacy_demo::{ProfileApi, Report, fetch_profile_async};
+use legacy_demo::avatars::{hash_avatar_async, read_avatar_async, write_report_async};
+use legacy_demo::db::{UserRow, begin_async, commit_async, load_users_async, save_user_async};
+use legacy_demo::{Error, Job, Report, fetch_profile_async};
 
-/// Builds the report for `ids` by awaiting the twin of `fetch_profile` once per user, in
-/// order.
+/// [`legacy_demo::report::build_row`], awaiting the twins.
 ///
-/// Returns the same [`Report`] as [`legacy_demo::run_report`] for the same `api` and `ids`.
-pub async fn run_report(api: &ProfileApi, ids: &[u64]) -> Report {
-    let mut profiles = Vec::with_capacity(ids.len());
+/// # Errors
+///
+/// From the profile service or the file system.
+pub async fn build_row(job: &Job, id: u64) -> Result<UserRow, Error> {
+    let profile = fetch_profile_async(&job.api, id).await?;
+    let avatar = read_avatar_async(&job.avatars, id).await?;
+    let avatar_sha256 = hash_avatar_async(avatar, job.hash_rounds).await;
+    Ok(UserRow {
+        id,
+        name: profile.name,
+        country: profile.country,
+        orders: profile.orders,
+        avatar_sha256,
+    })
+}
+
+/// [`legacy_demo::report::store_row`], awaiting the thread-sensitive twins: `begin`,
+/// `save_user` and `commit` run on one thread, on one connection.
+///
+/// # Errors
+///
+/// From the database.
+pub async fn store_row(job: &Job, row: &UserRow) -> Result<(), Error> {
+    begin_async(&job.db).await?;
+    save_user_async(&job.db, row).await?;
+    commit_async(&job.db).await?;
+    Ok(())
+}
+
+/// [`legacy_demo::report::finish`], awaiting the twins.
+///
+/// # Errors
+///
+/// From the database or the file system.
+pub async fn finish(job: &Job) -> Result<Report, Error> {
+    let report = Report::from_rows(load_users_async(&job.db).await?);
+    write_report_async(&job.report, &report.text).await?;
+    Ok(report)
+}
+
+/// [`legacy_demo::run_report`], one user after the other, awaiting the twins.
+///
+/// # Errors
+///
+/// The first error of any step.
+pub async fn run_report(job: &Job, ids: &[u64]) -> Result<Report, Error> {
     for &id in ids {
-        profiles.push(fetch_profile_async(api, id).await);
+        let row = build_row(job, id).await?;
+        store_row(job, &row).await?;
     }
-    Report::new(profiles)
+    finish(job).await
 }

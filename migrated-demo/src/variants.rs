@@ -1,0 +1,123 @@
+//! Running each variant of the report on the same data, and measuring what changed.
+
+use std::fmt;
+use std::time::{Duration, Instant};
+
+use legacy_demo::{Error, ProfileApi, ProfileService, Report, Workspace};
+
+use crate::heartbeat::{self, PERIOD};
+use crate::threads::ThreadSampler;
+use crate::{naive, phase1, phase2};
+
+/// One way of building the report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Variant {
+    /// The legacy sync pipeline on a plain thread, no runtime.
+    Legacy,
+    /// The legacy pipeline called inside an `async fn`: the anti-pattern.
+    Naive,
+    /// Phase 1: async callers awaiting the twins one by one.
+    Phase1,
+    /// Phase 2: concurrent callers, with a limit.
+    Phase2,
+}
+
+impl Variant {
+    /// Every variant, in the order the demo runs them.
+    pub const ALL: [Variant; 4] = [
+        Variant::Legacy,
+        Variant::Naive,
+        Variant::Phase1,
+        Variant::Phase2,
+    ];
+}
+
+impl fmt::Display for Variant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Variant::Legacy => "legacy (sync)",
+            Variant::Naive => "anti-pattern (sync in async)",
+            Variant::Phase1 => "phase 1 (twins, one by one)",
+            Variant::Phase2 => "phase 2 (concurrent, limited)",
+        })
+    }
+}
+
+/// What one run of a variant did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    /// The variant.
+    pub variant: Variant,
+    /// The report it built.
+    pub report: Report,
+    /// Its wall time.
+    pub wall: Duration,
+    /// The worst lag of a heartbeat ticking every 10 ms on the same runtime; `None` for the
+    /// legacy run, which has no runtime.
+    pub heartbeat_lag: Option<Duration>,
+    /// The most requests the profile service served at once.
+    pub peak_requests: usize,
+    /// The most threads the process had at once (`None` where the OS does not say).
+    pub peak_threads: Option<usize>,
+}
+
+/// How a run is set up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Settings {
+    /// Users in the report.
+    pub users: u64,
+    /// How many users phase 2 runs at once.
+    pub concurrency: usize,
+    /// How many times each avatar is hashed.
+    pub hash_rounds: u32,
+}
+
+/// Runs `variant` on fresh data (a new database and new avatars) against `service`.
+///
+/// `on_user` is called after each user of the legacy run, for a progress bar.
+///
+/// # Errors
+///
+/// Whatever the variant's pipeline returns.
+pub fn run(
+    variant: Variant,
+    service: &ProfileService,
+    settings: Settings,
+    on_user: impl FnMut(u64),
+) -> Result<Outcome, Error> {
+    let ids: Vec<u64> = (1..=settings.users).collect();
+    let workspace = Workspace::create(
+        ProfileApi::new(service.base_url()),
+        &ids,
+        settings.hash_rounds,
+    )?;
+    let job = &workspace.job;
+    service.reset();
+    let threads = ThreadSampler::start();
+    let started = Instant::now();
+    let (report, heartbeat_lag) = match variant {
+        Variant::Legacy => (legacy_demo::run_report(job, &ids, on_user)?, None),
+        async_variant => {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            let measured = runtime.block_on(heartbeat::measure(PERIOD, async {
+                match async_variant {
+                    Variant::Naive => naive::run_report(job, &ids).await,
+                    Variant::Phase1 => phase1::run_report(job, &ids).await,
+                    _ => phase2::run_report(job, &ids, settings.concurrency).await,
+                }
+            }));
+            (measured.output?, Some(measured.max_lag))
+        }
+    };
+    let wall = started.elapsed();
+    Ok(Outcome {
+        variant,
+        report,
+        wall,
+        heartbeat_lag,
+        peak_requests: service.peak_concurrency(),
+        peak_threads: threads.stop(),
+    })
+}
