@@ -11,6 +11,8 @@
 //!   connection.
 //! - [`phase2`]: the callers run users concurrently, with a limit, each user's transaction in
 //!   its own thread-sensitive scope.
+//! - [`phase3`]: HTTP and files rewritten natively async; the database stays bridged, and a
+//!   sync nightly export keeps working through the `#[async_to_sync]` twin of the new fn.
 //!
 //! Tools: [`heartbeat`] (a task ticking every 10 ms shows whether code lets the runtime run
 //! other tasks), [`threads`] (the process's thread count) and [`variants`] (runs each variant
@@ -21,6 +23,7 @@ pub mod heartbeat;
 pub mod naive;
 pub mod phase1;
 pub mod phase2;
+pub mod phase3;
 pub mod threads;
 pub mod variants;
 

@@ -7,7 +7,7 @@ use legacy_demo::{Error, ProfileApi, ProfileService, Report, Workspace};
 
 use crate::heartbeat::{self, PERIOD};
 use crate::threads::ThreadSampler;
-use crate::{naive, phase1, phase2};
+use crate::{naive, phase1, phase2, phase3};
 
 /// One way of building the report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,15 +20,18 @@ pub enum Variant {
     Phase1,
     /// Phase 2: concurrent callers, with a limit.
     Phase2,
+    /// Phase 3: native async HTTP and files, the database still bridged.
+    Phase3,
 }
 
 impl Variant {
     /// Every variant, in the order the demo runs them.
-    pub const ALL: [Variant; 4] = [
+    pub const ALL: [Variant; 5] = [
         Variant::Legacy,
         Variant::Naive,
         Variant::Phase1,
         Variant::Phase2,
+        Variant::Phase3,
     ];
 }
 
@@ -39,6 +42,7 @@ impl fmt::Display for Variant {
             Variant::Naive => "anti-pattern (sync in async)",
             Variant::Phase1 => "phase 1 (twins, one by one)",
             Variant::Phase2 => "phase 2 (concurrent, limited)",
+            Variant::Phase3 => "phase 3 (native async I/O)",
         })
     }
 }
@@ -105,7 +109,11 @@ pub fn run(
                 match async_variant {
                     Variant::Naive => naive::run_report(job, &ids).await,
                     Variant::Phase1 => phase1::run_report(job, &ids).await,
-                    _ => phase2::run_report(job, &ids, settings.concurrency).await,
+                    Variant::Phase2 => phase2::run_report(job, &ids, settings.concurrency).await,
+                    _ => {
+                        let client = phase3::ProfileClient::new(service.base_url());
+                        phase3::run_report(&client, job, &ids, settings.concurrency).await
+                    }
                 }
             }));
             (measured.output?, Some(measured.max_lag))
