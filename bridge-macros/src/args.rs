@@ -1,4 +1,5 @@
-//! Parsing the options of `#[sync_to_async(...)]` and `#[async_to_sync(...)]`.
+//! Parsing the options of `#[sync_to_async(...)]`, `#[async_to_sync(...)]` and
+//! `#[sync_only(...)]`.
 //!
 //! Every option is parsed as `key = <expression>` first and its value checked afterwards, so a
 //! value of the wrong kind gets a message about that option instead of a parser error, and one
@@ -18,6 +19,11 @@ pub(crate) enum Macro {
     SyncToAsync,
     /// `#[async_to_sync]`: a blocking twin for an async fn.
     AsyncToSync,
+    /// `#[sync_only]`: a guard against calls on an async runtime worker thread.
+    SyncOnly,
+    /// `#[sync_to_async(...)]` on a method inside an `impl` block with
+    /// `#[sync_to_async(handle = ...)]`: that method's options.
+    Method,
 }
 
 impl Macro {
@@ -26,6 +32,8 @@ impl Macro {
         match self {
             Macro::SyncToAsync => "sync_to_async",
             Macro::AsyncToSync => "async_to_sync",
+            Macro::SyncOnly => "sync_only",
+            Macro::Method => "sync_to_async",
         }
     }
 
@@ -38,9 +46,13 @@ impl Macro {
                 "executor",
                 "limit",
                 "wraps",
+                "handle",
+                "concurrent_reads",
                 "crate",
             ],
             Macro::AsyncToSync => &["name", "crate"],
+            Macro::SyncOnly => &["twin", "crate"],
+            Macro::Method => &["name", "limit", "skip"],
         }
     }
 
@@ -49,6 +61,8 @@ impl Macro {
         match self {
             Macro::SyncToAsync => "fetch_user_later",
             Macro::AsyncToSync => "fetch_user_sync",
+            Macro::SyncOnly => "fetch_user_later",
+            Macro::Method => "get_user",
         }
     }
 
@@ -59,13 +73,13 @@ impl Macro {
     fn other(self) -> Macro {
         match self {
             Macro::SyncToAsync => Macro::AsyncToSync,
-            Macro::AsyncToSync => Macro::SyncToAsync,
+            Macro::AsyncToSync | Macro::SyncOnly | Macro::Method => Macro::SyncToAsync,
         }
     }
 }
 
 /// Options that are flags: written bare, without a value.
-const FLAGS: &[&str] = &["thread_sensitive"];
+const FLAGS: &[&str] = &["thread_sensitive", "concurrent_reads", "skip"];
 
 /// The options of one `#[sync_to_async(...)]` or `#[async_to_sync(...)]`. Options the
 /// attribute does not take are reported as unknown and stay `None`.
@@ -84,6 +98,14 @@ pub(crate) struct Args {
     pub(crate) krate: Option<Path>,
     /// `thread_sensitive`: run on the thread-sensitive executor.
     pub(crate) thread_sensitive: Option<Ident>,
+    /// `twin = ident` (`#[sync_only]`): the async twin its panic message points at.
+    pub(crate) twin: Option<Ident>,
+    /// `handle = Ident`: impl-block mode, the handle's name.
+    pub(crate) handle: Option<Ident>,
+    /// `concurrent_reads`: a handle's `&self` methods share a read lock.
+    pub(crate) concurrent_reads: Option<Ident>,
+    /// `skip` (a method's option): no async method for it.
+    pub(crate) skip: Option<Ident>,
     /// `wraps` was written, even if its value is invalid, or the options could not be read to
     /// the end. A bodyless fn is then not also told to add `wraps`, which would be a cascade.
     pub(crate) wraps_attempted: bool,
@@ -100,6 +122,10 @@ impl Args {
             wraps: None,
             krate: None,
             thread_sensitive: None,
+            twin: None,
+            handle: None,
+            concurrent_reads: None,
+            skip: None,
             wraps_attempted: false,
         };
         let parser = |input: ParseStream<'_>| {
@@ -155,12 +181,27 @@ impl Args {
             }
             return;
         }
+        if FLAGS.contains(&name.as_str()) {
+            let slot = match name.as_str() {
+                "concurrent_reads" => &mut self.concurrent_reads,
+                _ => &mut self.skip,
+            };
+            match value {
+                None if slot.is_some() => {
+                    errors.push_spanned(&key, format!("`{name}` is set more than once"));
+                }
+                None => *slot = Some(key),
+                Some(value) => errors.push_spanned(value, flag_with_value(&name)),
+            }
+            return;
+        }
         let Some(value) = value else {
             errors.push_spanned(&key, missing_value(self.kind, &name));
             return;
         };
         let duplicate = match name.as_str() {
             "name" => set_once(&mut self.name, ident_value(self.kind, &key, value), errors),
+            "twin" => set_once(&mut self.twin, ident_value(self.kind, &key, value), errors),
             "limit" => set_once(&mut self.limit, limit_value(&key, value), errors),
             "executor" => {
                 let first = self.executor.is_none();
@@ -172,6 +213,7 @@ impl Args {
             }
             "wraps" => set_once(&mut self.wraps, path_value(&key, value), errors),
             "crate" => set_once(&mut self.krate, crate_value(value), errors),
+            "handle" => set_once(&mut self.handle, handle_value(&key, value), errors),
             _ => unreachable!("`{name}` is listed in `Macro::options` but has no setter"),
         };
         if duplicate {
@@ -211,6 +253,11 @@ const HINTS: &[(&[&str], &str, &str)] = &[
         "the twin's name is set with `name = ...`",
     ),
     (
+        &["name", "async_twin", "twin_name", "rename"],
+        "twin",
+        "the async twin that the panic message points at is named with `twin = ...`",
+    ),
+    (
         &["max_concurrency", "concurrency", "max_in_flight"],
         "limit",
         "concurrency is capped with `limit = N`",
@@ -240,11 +287,88 @@ const HINTS: &[(&[&str], &str, &str)] = &[
         "thread_sensitive",
         "calls that must share one thread are marked `thread_sensitive`",
     ),
+    (
+        &["handle_name", "async_handle", "wrapper", "async_type"],
+        "handle",
+        "an `impl` block's async handle is named with `handle = AsyncName`",
+    ),
+    (
+        &[
+            "rwlock",
+            "read_write",
+            "shared_reads",
+            "parallel_reads",
+            "concurrent",
+        ],
+        "concurrent_reads",
+        "a handle whose `&self` methods may run at the same time is marked `concurrent_reads`",
+    ),
+    (
+        &[
+            "ignore",
+            "exclude",
+            "omit",
+            "skip_method",
+            "hidden",
+            "sync_only",
+        ],
+        "skip",
+        "a method is left out of the handle with `skip`",
+    ),
 ];
 
+/// Where an option of a handle is written on a method, or a method's option on the `impl`: the
+/// hint that says where it goes instead.
+fn handle_hint(kind: Macro, name: &str) -> Option<&'static str> {
+    match (kind, name) {
+        (Macro::Method, "thread_sensitive" | "executor" | "concurrent_reads" | "crate") => Some(
+            "it applies to the whole handle: set it in the `#[sync_to_async(handle = ...)]` on \
+             the `impl` block; a method takes `name`, `limit` and `skip`",
+        ),
+        (Macro::Method, "handle") => {
+            Some("`handle` goes on the `impl` block; a method takes `name`, `limit` and `skip`")
+        }
+        (Macro::Method, "wraps") => Some(
+            "a method of a handle calls the method it is written on; it takes `name`, `limit` \
+             and `skip`",
+        ),
+        (Macro::SyncToAsync, "skip") => Some(
+            "`skip` goes on a method inside an `impl` block with `#[sync_to_async(handle = ...)]`, \
+             to leave it out of the handle",
+        ),
+        _ => None,
+    }
+}
+
+/// The handle's name: an identifier that is not a path.
+fn handle_value(key: &Ident, value: Expr) -> syn::Result<Ident> {
+    if let Expr::Path(ExprPath {
+        attrs,
+        qself: None,
+        path,
+    }) = &value
+        && attrs.is_empty()
+        && let Some(ident) = path.get_ident()
+    {
+        return Ok(ident.clone());
+    }
+    Err(syn::Error::new_spanned(
+        value,
+        format!("`{key}` takes the name of the struct to generate, as in `{key} = AsyncStore`"),
+    ))
+}
+
 fn unknown_option(kind: Macro, name: &str) -> String {
+    if let Some(hint) = handle_hint(kind, name) {
+        return format!("unknown option `{name}` ({hint})");
+    }
     let other = kind.other();
-    let hint = if other.takes(name) {
+    let near_miss = HINTS
+        .iter()
+        .find(|(near, meant, _)| near.contains(&name) && kind.takes(meant));
+    let hint = if let (Macro::SyncOnly, Some((_, _, hint))) = (kind, near_miss) {
+        format!(" ({hint})")
+    } else if other.takes(name) {
         format!(" (`{name}` is an option of `#[{}]` only)", other.name())
     } else {
         HINTS
@@ -272,10 +396,12 @@ fn missing_value(kind: Macro, name: &str) -> String {
     }
     match name {
         "name" => format!("`name` needs a value: `name = {}`", kind.example_name()),
+        "twin" => format!("`twin` needs a value: `twin = {}`", kind.example_name()),
         "limit" => "`limit` needs a value: `limit = 8`".to_owned(),
         "executor" => "`executor` needs a value: `executor = MY_POOL`".to_owned(),
         "wraps" => "`wraps` needs a value: `wraps = path::to::legacy_fn`".to_owned(),
         "crate" => "`crate` needs a value: `crate = \"::bridge_runtime\"`".to_owned(),
+        "handle" => "`handle` needs a value: `handle = AsyncStore`".to_owned(),
         other => format!("`{other}` needs a value"),
     }
 }

@@ -39,6 +39,20 @@ impl FnItem {
     }
 }
 
+/// Whether `tokens` are an `impl` block: `#[sync_to_async]` then makes an async handle. Only
+/// the head is looked at, so a fn's body is never parsed.
+pub(crate) fn is_impl(tokens: TokenStream) -> bool {
+    let head = |input: ParseStream<'_>| {
+        input.call(Attribute::parse_outer)?;
+        input.parse::<Option<Token![default]>>()?;
+        input.parse::<Option<Token![unsafe]>>()?;
+        let is_impl = input.peek(Token![impl]);
+        input.parse::<TokenStream>()?;
+        Ok(is_impl)
+    };
+    head.parse2(tokens).unwrap_or(false)
+}
+
 fn parse_fn(input: ParseStream<'_>) -> syn::Result<FnItem> {
     let attrs = input.call(Attribute::parse_outer)?;
     let vis = input.parse()?;
@@ -80,9 +94,9 @@ fn not_a_fn(kind: Macro, item: &Item) -> syn::Error {
         other => ("this item", other),
     };
     let message = match kind {
-        Macro::SyncToAsync => format!(
+        Macro::SyncToAsync | Macro::Method => format!(
             "`#[sync_to_async]` goes on a sync `fn` (or on a bodyless `fn` declaration with \
-             `wraps = path`), not on {what_kind}"
+             `wraps = path`, or on an `impl` block with `handle = AsyncName`), not on {what_kind}"
         ),
         Macro::AsyncToSync if matches!(item, Item::Impl(_)) => format!(
             "`#[async_to_sync]` goes on an `async fn`, not on {what_kind}: put it on each async \
@@ -91,6 +105,10 @@ fn not_a_fn(kind: Macro, item: &Item) -> syn::Error {
         Macro::AsyncToSync => {
             format!("`#[async_to_sync]` goes on an `async fn` or async method, not on {what_kind}")
         }
+        Macro::SyncOnly => format!(
+            "`#[sync_only]` goes on a sync `fn` or method with a body, not on {what_kind}: put it \
+             on each fn that must not run on an async runtime worker thread"
+        ),
     };
     syn::Error::new_spanned(what, message)
 }

@@ -73,6 +73,7 @@ use proc_macro::TokenStream;
 /// | `limit = N` | at most `N` calls of this twin in flight at once; further callers wait asynchronously, in FIFO order, without holding a thread |
 /// | `executor = EXPR` | run calls on this [`Executor`](../bridge_runtime/trait.Executor.html): a `static` `LazyLock<Pool>`, a `&'static` executor, or any executor value (evaluated on every call, so keep it cheap) |
 /// | `wraps = path` | declaration mode, below |
+/// | `handle = Ident` | impl-block mode, below; with `concurrent_reads` for a handle whose `&self` methods run together |
 /// | `crate = "path"` | where `bridge_runtime` is, for a renamed dependency or a re-export; default `::bridge_runtime` |
 ///
 /// ```
@@ -110,13 +111,118 @@ use proc_macro::TokenStream;
 /// # }
 /// ```
 ///
+/// # Impl-block mode: an async handle for a stateful object
+///
+/// On an inherent `impl` block, `handle = AsyncStore` keeps the block as written and generates
+/// `pub struct AsyncStore`: a cheap `Clone`, `Send + Sync` handle that owns one `Store`, with an
+/// async method of the same name for every `pub fn` of the block.
+///
+/// ```
+/// use bridge_runtime::sync_to_async;
+///
+/// pub struct Store {
+///     users: Vec<String>,
+/// }
+///
+/// #[sync_to_async(handle = AsyncStore)]
+/// impl Store {
+///     /// Opens the store (a database connection in real code).
+///     pub fn open(users: &[String]) -> Result<Self, String> {
+///         Ok(Store { users: users.to_vec() })
+///     }
+///
+///     pub fn get(&self, id: usize) -> Option<String> {
+///         self.users.get(id).cloned()
+///     }
+///
+///     #[sync_to_async(name = add, limit = 4)]
+///     pub fn push(&mut self, name: String) -> usize {
+///         self.users.push(name);
+///         self.users.len()
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let store = AsyncStore::open(&["ada".to_owned()]).await.unwrap();
+/// assert_eq!(store.add("grace".to_owned()).await, 2);
+/// assert_eq!(store.get(1).await.as_deref(), Some("grace"));
+///
+/// // A legacy sync caller shares the object (from a plain thread, not a runtime thread).
+/// let legacy = store.clone();
+/// let first = std::thread::spawn(move || legacy.blocking_read().get(0)).join().unwrap();
+/// assert_eq!(first.as_deref(), Some("ada"));
+/// # }
+/// ```
+///
+/// - `&self` and `&mut self` methods become `async fn(&self, ...)` on the handle. Parameters and
+///   results follow the rules of twins (`&T` copied with `ToOwned`, every value `Send`).
+/// - Associated fns that return `Self`, `Result<Self, E>` or `Option<Self>` are constructors:
+///   their async versions return the handle. Other associated fns just run on a blocking thread.
+/// - `AsyncStore::from(store)` adopts an existing object. Sync code reaches the same object with
+///   `handle.blocking_read()` and `handle.blocking_write()` (guards), or with
+///   `handle.blocking_with(|store| ...)` on a `thread_sensitive` handle. They block, so they
+///   panic on a runtime worker thread.
+/// - Methods that are not `pub` are left alone, unless they carry `#[sync_to_async]`.
+/// - The block's generics and where-clause carry over (type parameters gain `'static`), and so
+///   do doc comments; `Self` in a signature means the object, except in a constructor's return
+///   type, where it means the handle.
+///
+/// How calls share the object:
+///
+/// | handle | `&self` calls | `&mut self` calls | the object must be |
+/// |---|---|---|---|
+/// | default | one at a time | one at a time | `Send` |
+/// | `concurrent_reads` | together | alone | `Send + Sync` |
+/// | `thread_sensitive` | on the object's own thread, in order | the same | neither |
+///
+/// A call waits for the object asynchronously, holding no thread. The default fits most legacy
+/// objects, which own something that is not `Sync` (a `rusqlite::Connection`, a `RefCell`);
+/// `concurrent_reads` lets the readers of a `Sync` object run in parallel. With
+/// `thread_sensitive`, the handle starts a thread for the object: it is built, used and dropped
+/// there, so it may hold an `Rc` or thread-bound state, and the thread ends when the last clone
+/// of the handle is dropped, after the calls already queued. See the
+/// [`handle`](../bridge_runtime/handle/index.html) module for the details, and for adopting a
+/// legacy `Arc<Store>`.
+///
+/// The handle takes `thread_sensitive`, `concurrent_reads`, `executor`, `limit` (at most N calls
+/// through all of its methods at once, like a fn's limit counted for the type) and `crate`. A
+/// method's own options go in `#[sync_to_async(...)]` on the method, which the block's
+/// attribute reads and removes: `name = ident` (another name for its async version), `limit =
+/// N` (for this method alone) and `skip` (no async version).
+///
+/// Equivalent code without the macro, for one method (what the handle does, minus its checks):
+///
+/// ```
+/// # pub struct Store { users: Vec<String> }
+/// # impl Store { pub fn get(&self, id: usize) -> Option<String> { self.users.get(id).cloned() } }
+/// use std::sync::Arc;
+///
+/// #[derive(Clone)]
+/// pub struct AsyncStore(Arc<tokio::sync::Mutex<Store>>);
+///
+/// impl AsyncStore {
+///     pub async fn get(&self, id: usize) -> Option<String> {
+///         let store = Arc::clone(&self.0).lock_owned().await;
+///         bridge_runtime::to_thread(move || store.get(id)).await
+///     }
+/// }
+/// # let store = AsyncStore(Arc::new(tokio::sync::Mutex::new(Store { users: vec!["a".into()] })));
+/// # assert_eq!(futures_executor::block_on(store.get(0)).as_deref(), Some("a"));
+/// ```
+///
 /// # Compile errors
 ///
 /// Each misuse is an error on the offending token that says what to do instead: an `async`,
-/// `const`, `extern` or variadic fn; a `self` method; a `&mut` parameter; a parameter or return
+/// `const`, `extern` or variadic fn; a `self` method outside a handle; a `&mut` parameter; a parameter or return
 /// type that borrows; a type that is not `Send` (the message names the type and the twin); an
 /// unknown, duplicate or ill-typed option; `thread_sensitive` with `executor`; `wraps` on a fn
-/// with a body, or a body missing without it. The fn itself is still emitted, so one mistake does not cascade.
+/// with a body, or a body missing without it. On an `impl` block: a trait impl; a method taking
+/// `self` by value (or `self: Box<Self>`); a method returning a borrow; a non-`Send` parameter
+/// or result (the message names the handle and the method); an object that is not `Send`
+/// without `thread_sensitive` (or not `Sync` with `concurrent_reads`); a method option given
+/// twice; a handle named like the type; two async methods, or one and an accessor, with one
+/// name. The fn or block itself is still emitted, so one mistake does not cascade.
 #[proc_macro_attribute]
 pub fn sync_to_async(attr: TokenStream, item: TokenStream) -> TokenStream {
     expand::sync_to_async(attr.into(), item.into()).into()
@@ -268,4 +374,100 @@ pub fn sync_to_async(attr: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn async_to_sync(attr: TokenStream, item: TokenStream) -> TokenStream {
     expand::async_to_sync(attr.into(), item.into()).into()
+}
+
+/// Guards a sync fn against being called on an async runtime worker thread (Django's
+/// `async_unsafe`): called there directly, it panics with a message that names it and points
+/// at its async twin and at `bridge_runtime::to_thread`. During a migration, this finds the
+/// legacy calls left in async code, which would block every task on their thread, in the first
+/// test that runs them.
+///
+/// ```should_panic
+/// use bridge_runtime::{sync_only, sync_to_async};
+///
+/// #[sync_only]
+/// #[sync_to_async]
+/// fn load_config(path: &str) -> String {
+///     std::fs::read_to_string(path).unwrap_or_default() // blocking I/O
+/// }
+///
+/// #[tokio::main(flavor = "current_thread")]
+/// async fn main() {
+///     // panics: "bridge: `rust_out::load_config` is `#[sync_only]` and was called on an async
+///     // runtime worker thread, [...]; `.await` its async twin `load_config_async` instead [...]"
+///     load_config("app.toml");
+/// }
+/// ```
+///
+/// The fn works as before everywhere else:
+///
+/// ```
+/// # use bridge_runtime::{sync_only, sync_to_async};
+/// # #[sync_only]
+/// # #[sync_to_async]
+/// # fn load_config(path: &str) -> String { path.to_owned() }
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// // Its twin runs it on a blocking thread:
+/// assert_eq!(load_config_async("app.toml").await, "app.toml");
+/// // So does `to_thread`, and so would `spawn_blocking` and `block_in_place`:
+/// assert_eq!(bridge_runtime::to_thread(|| load_config("a")).await, "a");
+/// // And a plain thread, as legacy callers have:
+/// assert_eq!(std::thread::spawn(|| load_config("b")).join().unwrap(), "b");
+/// # }
+/// ```
+///
+/// | where the fn is called | what happens |
+/// |---|---|
+/// | a tokio runtime worker thread, either flavour (an `async fn` or a task on it) | it panics, before running the fn's body |
+/// | a plain thread; bridge's executors (twins, `to_thread`, `run_in`, `Pool`, `ThreadSensitive`); tokio's blocking pool (`spawn_blocking`); inside `block_in_place` | it runs |
+///
+/// On a multi-thread runtime, the future passed to `Runtime::block_on` (the body of a
+/// `#[tokio::main]` fn) runs on the calling thread, not on a worker: a blocking call there
+/// holds up only that future, and the guard lets it pass.
+///
+/// With the environment variable `BRIDGE_ALLOW_ASYNC_UNSAFE=1` the panic becomes a `tracing`
+/// warning (target `bridge::sync_only`) and the fn runs: a way to ship a migration that is not
+/// finished while still hearing about each such call. The variable is read once, at the first
+/// violation.
+///
+/// The check costs one thread-local read and a branch (a few nanoseconds; `cargo bench -p
+/// bridge-runtime --bench overhead` measures it).
+///
+/// # With `#[sync_to_async]`
+///
+/// Both attributes go on the same fn, in either order, and the twin works: it runs the fn on a
+/// blocking thread, where the guard passes. Written above `#[sync_to_async(name = ...)]`,
+/// `#[sync_only]` reads the twin's name from it; written below, it cannot see it, so give it
+/// with `twin = ...`.
+///
+/// Equivalent code without the macro:
+///
+/// ```
+/// pub fn load_config(path: &str) -> String {
+///     if tokio::runtime::worker_index().is_some() {
+///         panic!("`load_config` called on a runtime worker thread; await `load_config_async`");
+///     }
+///     path.to_owned()
+/// }
+/// # assert_eq!(load_config("x"), "x");
+/// ```
+///
+/// # Options
+///
+/// | option | meaning |
+/// |---|---|
+/// | `twin = ident` | the async twin the message points at, instead of `{name}_async` |
+/// | `crate = "path"` | where `bridge_runtime` is, for a renamed dependency or a re-export; default `::bridge_runtime` |
+///
+/// On a method (a fn with `self`), the message points at the method of its async handle.
+///
+/// # Compile errors
+///
+/// An `async`, `const` or bodyless fn, an item that is not a fn, and an unknown, duplicate or
+/// ill-typed option are errors on the offending token. The fn itself is still emitted, so one
+/// mistake does not cascade.
+#[proc_macro_attribute]
+pub fn sync_only(attr: TokenStream, item: TokenStream) -> TokenStream {
+    expand::sync_only(attr.into(), item.into()).into()
 }

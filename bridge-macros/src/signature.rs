@@ -50,6 +50,36 @@ impl Param {
     }
 }
 
+impl Param {
+    /// What the twin passes for this parameter: the value itself, or its `ToOwned` copy.
+    pub(crate) fn value(&self) -> TokenStream {
+        let name = &self.name;
+        match &self.pass {
+            Pass::Move => quote!(#name),
+            Pass::Copy { elem } => {
+                let (first, last) = located_at(elem);
+                let path = quote_spanned!(first=> <#elem as ::std::borrow::ToOwned>::to_owned);
+                let args = quote_spanned!(last=> (#name));
+                quote!(#path #args)
+            }
+        }
+    }
+
+    /// How the worker thread passes `arg` (what [`Param::value`] sent) to the sync fn: as is,
+    /// or borrowed again as the `&T` the fn takes.
+    pub(crate) fn call_arg(&self, arg: &Ident) -> TokenStream {
+        match &self.pass {
+            Pass::Move => quote!(#arg),
+            Pass::Copy { elem } => {
+                let (first, last) = located_at(elem);
+                let path = quote_spanned!(first=> ::core::borrow::Borrow::<#elem>::borrow);
+                let args = quote_spanned!(last=> (&#arg));
+                quote!(#path #args)
+            }
+        }
+    }
+}
+
 /// Hygienic spans located at the first and the last token of `tokens`.
 ///
 /// Generated code around a user's type starts at the first and ends at the last, so that
@@ -116,6 +146,28 @@ pub(crate) fn param_names(sig: &Signature) -> Vec<Option<Ident>> {
 
 /// Checks the parts of a signature a twin cannot carry over, and plans its parameters.
 pub(crate) fn plan(sig: &Signature, errors: &mut Errors) -> Vec<Param> {
+    check_header(sig, errors);
+    check_return(&sig.output, errors);
+    sig.inputs
+        .iter()
+        .zip(param_names(sig))
+        .filter_map(|(arg, name)| param(arg, name, errors))
+        .collect()
+}
+
+/// Plans the parameters of a method of a handle: like [`plan`]'s, without the receiver, which
+/// the handle deals with.
+pub(crate) fn plan_method_params(sig: &Signature, errors: &mut Errors) -> Vec<Param> {
+    sig.inputs
+        .iter()
+        .zip(param_names(sig))
+        .filter(|(arg, _)| matches!(arg, FnArg::Typed(_)))
+        .filter_map(|(arg, name)| param(arg, name, errors))
+        .collect()
+}
+
+/// Checks the qualifiers a twin cannot carry over: `async`, `const`, `extern` and `...`.
+pub(crate) fn check_header(sig: &Signature, errors: &mut Errors) {
     if let Some(token) = &sig.asyncness {
         errors.push_spanned(
             token,
@@ -144,12 +196,6 @@ pub(crate) fn plan(sig: &Signature, errors: &mut Errors) -> Vec<Param> {
              worker thread",
         );
     }
-    check_return(&sig.output, errors);
-    sig.inputs
-        .iter()
-        .zip(param_names(sig))
-        .filter_map(|(arg, name)| param(arg, name, errors))
-        .collect()
 }
 
 /// The type a twin returns: the sync fn's return type, `()` when it has none.
@@ -260,7 +306,7 @@ fn unowned(elem: &Type) -> Option<&'static str> {
 
 /// Finds the first part of `ty` that borrows: a non-`'static` reference or lifetime. Lifetimes
 /// bound inside the type (`fn(&str)`, `Fn(&str)`, `for<'a> ...`) do not count.
-fn find_borrow(ty: &Type) -> Option<TokenStream> {
+pub(crate) fn find_borrow(ty: &Type) -> Option<TokenStream> {
     #[derive(Default)]
     struct Finder(Option<TokenStream>);
 

@@ -4,36 +4,67 @@
 use std::any::Any;
 use std::fmt;
 use std::panic::{self, AssertUnwindSafe};
+use std::sync::OnceLock;
 
-use tokio::sync::{Semaphore, SemaphorePermit, oneshot};
+use tokio::sync::{Semaphore, oneshot};
 use tracing::Span;
 use tracing::dispatcher::{self, Dispatch};
 use tracing::subscriber::NoSubscriber;
 
 use crate::executor::{DefaultExecutor, Executor, Job};
+use crate::metrics::{Admitted, Dispatched, Recorder};
 use crate::spin;
 
-/// What bridge knows about one bridged fn: its name and its concurrency limit.
+/// A named place that dispatches blocking calls: its name, its optional concurrency limit and
+/// its [metrics](crate::metrics).
 ///
-/// Every twin has one in a `static`; calls made with [`to_thread`] and [`run_in`] share an
-/// anonymous one.
-#[doc(hidden)]
+/// Every `#[sync_to_async]` twin and handle method has one, in a `static`, named after the fn
+/// (`module_path!()` and the fn's name). Declare your own to give a closure the same treatment:
+/// its own row in [`metrics::report`](crate::metrics::report), and optionally a limit.
+///
+/// ```
+/// use bridge_runtime::{CallSite, metrics};
+///
+/// static RESIZE: CallSite = CallSite::with_limit(concat!(module_path!(), "::resize_avatar"), 2);
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let bytes = vec![0u8; 64];
+/// let len = RESIZE.to_thread(move || bytes.len() / 2).await;
+/// assert_eq!(len, 32);
+/// let snapshot = metrics::snapshot();
+/// assert_eq!(snapshot.get(RESIZE.name()).unwrap().calls, 1);
+/// # }
+/// ```
+///
+/// A call site is a `static` rather than a name passed with each call, because finding a
+/// record by name on every call would need a shared map, and a lock or hashing on the hot
+/// path; a `static` holds its own counters and registers them once, on its first call.
 pub struct CallSite {
     name: &'static str,
     limit: Option<Semaphore>,
+    recorder: OnceLock<&'static Recorder>,
 }
 
 impl CallSite {
-    /// A call site without a limit.
+    /// A call site named `name`, without a limit.
+    ///
+    /// Name it by its full path, as twins are: `concat!(module_path!(), "::what_it_does")`.
     pub const fn new(name: &'static str) -> Self {
-        CallSite { name, limit: None }
+        CallSite {
+            name,
+            limit: None,
+            recorder: OnceLock::new(),
+        }
     }
 
-    /// A call site that lets at most `limit` calls be in flight at once.
+    /// A call site that lets at most `limit` of its calls be in flight at once; further
+    /// callers wait asynchronously, in FIFO order, without holding a thread.
     ///
     /// # Panics
     ///
-    /// If `limit` is zero or larger than tokio's semaphore allows; the macro checks both first.
+    /// If `limit` is zero or larger than tokio's semaphore allows (`usize::MAX >> 3`); in a
+    /// `static`, that is a compile error.
     pub const fn with_limit(name: &'static str, limit: usize) -> Self {
         assert!(
             limit > 0 && limit <= Semaphore::MAX_PERMITS,
@@ -42,20 +73,60 @@ impl CallSite {
         CallSite {
             name,
             limit: Some(Semaphore::const_new(limit)),
+            recorder: OnceLock::new(),
         }
     }
 
-    /// The full path of the bridged fn, such as `legacy_demo::store::fetch_user`.
+    /// The call site's name: for a twin, the full path of its fn, such as
+    /// `legacy_demo::store::fetch_user`.
     pub fn name(&self) -> &'static str {
         self.name
     }
 
-    async fn admit(&'static self) -> Option<SemaphorePermit<'static>> {
-        match &self.limit {
+    /// Runs `f` on the [default executor](DefaultExecutor), as [`to_thread`] does, recorded
+    /// under this site's name and within its limit.
+    pub async fn to_thread<F, R>(&'static self, f: F) -> R
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        dispatch_default(self, f).await
+    }
+
+    /// Runs `f` on `executor`, as [`run_in`] does, recorded under this site's name and within
+    /// its limit.
+    pub async fn run_in<E, F, R>(&'static self, executor: &E, f: F) -> R
+    where
+        E: Executor + ?Sized,
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        dispatch(self, executor, f).await
+    }
+
+    /// The site's counters, registered on its first call.
+    #[inline]
+    pub(crate) fn recorder(&'static self) -> &'static Recorder {
+        match self.recorder.get() {
+            Some(recorder) => recorder,
+            None => self.register(),
+        }
+    }
+
+    #[cold]
+    fn register(&'static self) -> &'static Recorder {
+        self.recorder.get_or_init(|| Recorder::register(self.name))
+    }
+
+    /// Waits for a limit slot; a call counts as dispatched (its queue wait runs) from before.
+    async fn admit(&'static self) -> Admitted {
+        let dispatched = Dispatched::new(self.recorder());
+        let permit = match &self.limit {
             // The semaphore is never closed, so `acquire` cannot fail.
             Some(limit) => limit.acquire().await.ok(),
             None => None,
-        }
+        };
+        dispatched.admitted(permit)
     }
 }
 
@@ -71,18 +142,24 @@ impl fmt::Debug for CallSite {
     }
 }
 
-static ANONYMOUS: CallSite = CallSite::new("bridge_runtime::to_thread");
+/// Where anonymous [`to_thread`] and [`run_in`] calls are recorded.
+static TO_THREAD: CallSite = CallSite::new("bridge_runtime::to_thread");
+static RUN_IN: CallSite = CallSite::new("bridge_runtime::run_in");
 
 type Outcome<R> = Result<R, Box<dyn Any + Send + 'static>>;
 
 /// Runs `f` on `executor` and returns its result, re-raising its panic.
 ///
 /// This is the one path a bridged call takes to a thread:
-/// 1. wait (asynchronously, FIFO) for a slot if the call site has a limit;
-/// 2. capture the caller's `tracing` subscriber and span;
+/// 1. start the call's queue wait, and wait (asynchronously, FIFO) for a slot if the call site
+///    has a limit;
+/// 2. count the call and capture the caller's `tracing` subscriber and span;
 /// 3. hand the call over. From here on it runs to completion even if this future is dropped,
-///    and the limit slot is held until it does;
+///    and the limit slot is held until it does. On its thread its queue wait ends, its run
+///    time is measured and a panic is counted;
 /// 4. await the outcome; a panic is re-raised with its original payload.
+///
+/// Every path records its metrics the same way: in [`CallSite::admit`] and [`prepare`].
 #[doc(hidden)]
 pub async fn dispatch<E, F, R>(site: &'static CallSite, executor: &E, f: F) -> R
 where
@@ -126,20 +203,19 @@ where
     finish(site, through(&*crate::sensitive::target(), call).await)
 }
 
-/// The call as it runs on the worker thread: in the caller's `tracing` context, its panic
-/// caught, its limit slot released when it ends.
-fn prepare<F, R>(
-    permit: Option<SemaphorePermit<'static>>,
-    f: F,
-) -> impl FnOnce() -> Outcome<R> + Send + 'static
+/// The call as it runs on the worker thread: its metrics recorded, in the caller's `tracing`
+/// context, its panic caught, its limit slot released when it ends (or when it is dropped
+/// without running).
+fn prepare<F, R>(admitted: Admitted, f: F) -> impl FnOnce() -> Outcome<R> + Send + 'static
 where
     F: FnOnce() -> R + Send + 'static,
     R: Send + 'static,
 {
     let context = Context::capture();
     move || {
+        let running = admitted.start();
         let outcome = context.enter(|| panic::catch_unwind(AssertUnwindSafe(f)));
-        drop(permit);
+        running.finish(outcome.is_err());
         outcome
     }
 }
@@ -224,6 +300,10 @@ impl Context {
 /// polled, runs to completion even if the future is dropped after that, runs inside the
 /// caller's `tracing` span, and a panic in `f` is re-raised in the caller with its payload.
 ///
+/// Its calls are recorded in [`metrics`](crate::metrics) under `bridge_runtime::to_thread`,
+/// together with every other anonymous call; [`CallSite::to_thread`] gives a closure a row of
+/// its own, and a limit.
+///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() {
@@ -236,7 +316,7 @@ where
     F: FnOnce() -> R + Send + 'static,
     R: Send + 'static,
 {
-    dispatch_default(&ANONYMOUS, f).await
+    dispatch_default(&TO_THREAD, f).await
 }
 
 /// Runs a blocking closure on `executor` and awaits its result: `loop.run_in_executor`.
@@ -258,5 +338,14 @@ where
     F: FnOnce() -> R + Send + 'static,
     R: Send + 'static,
 {
-    dispatch(&ANONYMOUS, executor, f).await
+    dispatch(&RUN_IN, executor, f).await
+}
+
+/// What [`prepare`] and [`CallSite::admit`] record for one call, in the same order, without
+/// the thread hop (for the `overhead` bench).
+pub(crate) fn record_one_call(site: &'static CallSite) {
+    Dispatched::new(site.recorder())
+        .admitted(None)
+        .start()
+        .finish(false);
 }

@@ -51,24 +51,36 @@
 //! lets code that is still sync call async code: on bridge's embedded runtime from a plain
 //! thread, on the caller's runtime from inside a bridged call, and never on a runtime worker
 //! thread, where it panics. Thread-sensitive calls nest through it without deadlocking.
+//!
+//! # Guards and diagnostics
+//!
+//! [`#[sync_only]`](sync_only) makes a legacy fn panic when it is called directly on a runtime
+//! worker thread, so calls left in async code show up in tests. [`metrics`] counts every
+//! bridged call and splits its time into queue wait and run time; [`metrics::report`] prints
+//! them as a table. A [`watchdog::Watchdog`] reports each time a runtime could not run a ready
+//! task for longer than a threshold.
 #![deny(missing_docs)]
 
 mod block_on;
 mod dispatch;
 mod executor;
+mod guard;
+pub mod handle;
+pub mod metrics;
 mod pool;
 mod sensitive;
 mod spin;
+pub mod watchdog;
 
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;
 
 pub use block_on::block_on;
-pub use dispatch::{run_in, to_thread};
+pub use dispatch::{CallSite, run_in, to_thread};
 pub use executor::{DefaultExecutor, Executor, Job};
 pub use pool::{Pool, ShutdownTimeout};
 pub use sensitive::{ThreadSensitive, thread_sensitive_scope};
 
 #[doc(inline)]
-pub use bridge_macros::{async_to_sync, sync_to_async};
+pub use bridge_macros::{async_to_sync, sync_only, sync_to_async};

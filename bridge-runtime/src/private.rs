@@ -3,6 +3,18 @@
 pub use crate::block_on::block_on_twin;
 pub use crate::dispatch::{CallSite, dispatch, dispatch_default, dispatch_sensitive};
 pub use crate::executor::DefaultExecutor;
+pub use crate::guard::{sync_only, sync_only_method};
+pub use crate::handle::{
+    Access, BoxFuture, Dedicated, Exclusive, Handle, Installed, Limit, MethodSendable, Read,
+    ReadWrite, SendObject, SyncObject, Write, install, run as run_handle,
+    run_sensitive as run_handle_sensitive,
+};
+
+/// The recording one call does, without its thread hop: dispatch, admission, start and end.
+/// For the `overhead` bench, which measures what metrics cost per call.
+pub fn record_one_call(site: &'static CallSite) {
+    crate::dispatch::record_one_call(site);
+}
 
 /// Proof that a value may cross to the worker thread of the twin `Twin`.
 ///

@@ -97,3 +97,72 @@ pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> Option<&str> {
         .copied()
         .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
 }
+
+/// One `tracing` event recorded by [`Events`].
+#[derive(Debug, Clone)]
+pub struct Event {
+    /// The event's target, such as `bridge::watchdog`.
+    pub target: String,
+    /// Its level.
+    pub level: tracing::Level,
+    /// Its message and fields, as `message; field=value; ...`.
+    pub message: String,
+}
+
+/// A `tracing` subscriber that records every event, to check what was logged.
+#[derive(Debug, Clone, Default)]
+pub struct Events(std::sync::Arc<std::sync::Mutex<Vec<Event>>>);
+
+impl Events {
+    /// The events recorded so far whose target is `target`.
+    pub fn with_target(&self, target: &str) -> Vec<Event> {
+        self.0
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|event| event.target == target)
+            .cloned()
+            .collect()
+    }
+}
+
+impl tracing::Subscriber for Events {
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        true
+    }
+
+    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        tracing::span::Id::from_u64(1)
+    }
+
+    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+
+    fn event(&self, event: &tracing::Event<'_>) {
+        struct Fields(String);
+        impl tracing::field::Visit for Fields {
+            fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+                use std::fmt::Write;
+                if !self.0.is_empty() {
+                    self.0.push_str("; ");
+                }
+                if field.name() != "message" {
+                    let _ = write!(self.0, "{}=", field.name());
+                }
+                let _ = write!(self.0, "{value:?}");
+            }
+        }
+        let mut fields = Fields(String::new());
+        event.record(&mut fields);
+        self.0.lock().unwrap().push(Event {
+            target: event.metadata().target().to_owned(),
+            level: *event.metadata().level(),
+            message: fields.0,
+        });
+    }
+
+    fn enter(&self, _: &tracing::span::Id) {}
+
+    fn exit(&self, _: &tracing::span::Id) {}
+}

@@ -2,6 +2,8 @@
 
 mod blocking;
 mod common;
+mod guard;
+mod handle;
 mod twin;
 
 use proc_macro2::TokenStream;
@@ -13,12 +15,20 @@ use crate::item::FnItem;
 
 /// `#[sync_to_async(...)]`: parses the options and the item, then expands it.
 pub(crate) fn sync_to_async(attr: TokenStream, item: TokenStream) -> TokenStream {
+    if crate::item::is_impl(item.clone()) {
+        return handle::expand(attr, item);
+    }
     entry(Macro::SyncToAsync, attr, item, twin::expand)
 }
 
 /// `#[async_to_sync(...)]`: parses the options and the item, then expands it.
 pub(crate) fn async_to_sync(attr: TokenStream, item: TokenStream) -> TokenStream {
     entry(Macro::AsyncToSync, attr, item, blocking::expand)
+}
+
+/// `#[sync_only(...)]`: parses the options and the item, then guards it.
+pub(crate) fn sync_only(attr: TokenStream, item: TokenStream) -> TokenStream {
+    entry(Macro::SyncOnly, attr, item, guard::expand)
 }
 
 /// Parses the options of `kind` and the item it is placed on, then hands both, with the errors

@@ -15,7 +15,7 @@ use crate::args::Macro;
 use crate::item::{Body, FnItem};
 
 /// The attributes the snapshots expand, by the name they are written with.
-const ATTRIBUTES: [Macro; 2] = [Macro::SyncToAsync, Macro::AsyncToSync];
+const ATTRIBUTES: [Macro; 3] = [Macro::SyncToAsync, Macro::AsyncToSync, Macro::SyncOnly];
 
 fn expand_file(input: &File) -> File {
     let mut output = String::new();
@@ -28,10 +28,22 @@ fn expand_file(input: &File) -> File {
 }
 
 /// Expands `item` if it carries one of the attributes, and each method that carries one if it
-/// is an `impl` block.
+/// is an `impl` block (unless the block carries `#[sync_to_async]`, whose handle takes its
+/// methods' options).
 fn expand_item(item: &Item) -> TokenStream {
     if let Item::Impl(block) = item {
         let mut block = block.clone();
+        let handle = block
+            .attrs
+            .iter()
+            .position(|attr| attr.path().is_ident(Macro::SyncToAsync.name()));
+        if let Some(index) = handle {
+            let args = match block.attrs.remove(index).meta {
+                syn::Meta::List(list) => list.tokens,
+                _ => TokenStream::new(),
+            };
+            return super::sync_to_async(args, block.into_token_stream());
+        }
         for method in &mut block.items {
             if let Some(expanded) = expand_tokens(method.to_token_stream()) {
                 *method = ImplItem::Verbatim(expanded);
@@ -47,8 +59,9 @@ fn expand_item(item: &Item) -> TokenStream {
 fn expand_tokens(tokens: TokenStream) -> Option<TokenStream> {
     let (kind, args, item) = attribute_of(tokens)?;
     Some(match kind {
-        Macro::SyncToAsync => super::sync_to_async(args, item),
+        Macro::SyncToAsync | Macro::Method => super::sync_to_async(args, item),
         Macro::AsyncToSync => super::async_to_sync(args, item),
+        Macro::SyncOnly => super::sync_only(args, item),
     })
 }
 

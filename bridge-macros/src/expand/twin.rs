@@ -51,7 +51,7 @@ use super::common::{
 use crate::args::Args;
 use crate::error::Errors;
 use crate::item::{Body, FnItem};
-use crate::signature::{self, Param, Pass};
+use crate::signature::{self, Param};
 
 /// Which form the attribute is on.
 enum Form<'a> {
@@ -67,6 +67,22 @@ pub(super) fn expand(
     original: TokenStream,
     mut errors: Errors,
 ) -> TokenStream {
+    if let Some(handle) = &args.handle {
+        errors.push_spanned(
+            handle,
+            format!(
+                "`handle = {handle}` makes an async handle for an object, so it goes on the \
+                 object's `impl` block: `#[sync_to_async(handle = {handle})] impl Store {{ ... }}`"
+            ),
+        );
+    }
+    if let Some(flag) = &args.concurrent_reads {
+        errors.push_spanned(
+            flag,
+            "`concurrent_reads` is an option of an async handle, on an `impl` block with \
+             `#[sync_to_async(handle = ...)]`",
+        );
+    }
     let form = match (&item.body, &args.wraps) {
         (Body::Block(_), None) => Form::Fn,
         (Body::Semi(_), Some(wraps)) => Form::Declaration { wraps },
@@ -265,31 +281,12 @@ impl ToTokens for Twin<'_> {
             ReturnType::Type(_, ty) if contains_impl(ty) => quote!(_),
             _ => returned,
         };
-        let values = self
-            .params
-            .iter()
-            .map(|Param { name, pass, .. }| match pass {
-                Pass::Move => quote!(#name),
-                Pass::Copy { elem } => {
-                    let (first, last) = signature::located_at(elem);
-                    let path = quote_spanned!(first=> <#elem as ::std::borrow::ToOwned>::to_owned);
-                    let args = quote_spanned!(last=> (#name));
-                    quote!(#path #args)
-                }
-            });
+        let values = self.params.iter().map(Param::value);
         let call_args = self
             .params
             .iter()
             .zip(&args)
-            .map(|(Param { pass, .. }, arg)| match pass {
-                Pass::Move => quote!(#arg),
-                Pass::Copy { elem } => {
-                    let (first, last) = signature::located_at(elem);
-                    let path = quote_spanned!(first=> ::core::borrow::Borrow::<#elem>::borrow);
-                    let args = quote_spanned!(last=> (&#arg));
-                    quote!(#path #args)
-                }
-            });
+            .map(|(param, arg)| param.call_arg(arg));
         let callee = self.callee();
         let (body, allow_unsafe) =
             unsafe_call(&self.item.sig.safety, quote!(#callee(#(#call_args),*)));
@@ -358,7 +355,7 @@ impl ToTokens for Twin<'_> {
 
 /// Adds `Send + 'static` to every type parameter, where the user bounds it: in the where-clause
 /// if that is where its bounds are, inline otherwise (never both, which clippy would flag).
-fn add_send_static(generics: &mut Generics) {
+pub(super) fn add_send_static(generics: &mut Generics) {
     let bounds: [TypeParamBound; 2] = [
         syn::parse_quote!(::core::marker::Send),
         syn::parse_quote!('static),

@@ -14,6 +14,33 @@ pub async fn whisper(word: &str) -> String {
     word.to_lowercase()
 }
 
+/// A guarded legacy fn whose check finds the runtime through `crate = "::bridge"`.
+#[bridge::sync_only(crate = "::bridge")]
+pub fn count(word: &str) -> usize {
+    word.len()
+}
+
+/// A legacy object whose async handle finds the runtime through `crate = "::bridge"`.
+#[derive(Debug, Default)]
+pub struct Tally {
+    total: u64,
+}
+
+#[bridge::sync_to_async(handle = AsyncTally, crate = "::bridge", limit = 2)]
+impl Tally {
+    /// An empty tally.
+    pub fn new() -> Self {
+        Tally::default()
+    }
+
+    /// Adds `n`.
+    #[bridge::sync_to_async(name = add_async)]
+    pub fn add(&mut self, n: u64) -> u64 {
+        self.total += n;
+        self.total
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -22,6 +49,18 @@ mod tests {
             futures_executor::block_on(super::shout_async("bridge")),
             "BRIDGE"
         );
+    }
+
+    #[test]
+    fn guard_reaches_the_renamed_runtime() {
+        assert_eq!(super::count("bridge"), 6);
+    }
+
+    #[test]
+    fn handle_reaches_the_renamed_runtime() {
+        let tally = futures_executor::block_on(super::AsyncTally::new());
+        assert_eq!(futures_executor::block_on(tally.add_async(2)), 2);
+        assert_eq!(tally.blocking_write().add(3), 5);
     }
 
     #[test]

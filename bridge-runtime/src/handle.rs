@@ -1,0 +1,821 @@
+//! Async handles for stateful legacy objects, as `#[sync_to_async(handle = AsyncStore)]` on an
+//! `impl Store` block generates them.
+//!
+//! A handle is a cheap, `Clone`, `Send + Sync` value that owns one `Store`. Each `pub fn` of the
+//! impl gets an async method of the same name on the handle, which runs the sync method on a
+//! blocking thread. Sync code that is not migrated yet reaches the same object through the
+//! handle too, so one object serves both worlds during the migration.
+//!
+//! ```
+//! use bridge_runtime::sync_to_async;
+//!
+//! pub struct Counter {
+//!     hits: u64,
+//! }
+//!
+//! #[sync_to_async(handle = AsyncCounter)]
+//! impl Counter {
+//!     pub fn new() -> Self {
+//!         Counter { hits: 0 }
+//!     }
+//!
+//!     pub fn hit(&mut self) -> u64 {
+//!         self.hits += 1;
+//!         self.hits
+//!     }
+//!
+//!     pub fn hits(&self) -> u64 {
+//!         self.hits
+//!     }
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! // Constructors run on a blocking thread too, and return the handle.
+//! let counter = AsyncCounter::new().await;
+//! let calls: Vec<_> = (0..10)
+//!     .map(|_| {
+//!         let counter = counter.clone();
+//!         tokio::spawn(async move { counter.hit().await })
+//!     })
+//!     .collect();
+//! for call in calls {
+//!     call.await.unwrap();
+//! }
+//! assert_eq!(counter.hits().await, 10);
+//!
+//! // Sync code that is not migrated yet shares the same object.
+//! let legacy = counter.clone();
+//! let hits = std::thread::spawn(move || legacy.blocking_read().hits()).join().unwrap();
+//! assert_eq!(hits, 10);
+//! # }
+//! ```
+//!
+//! # How calls are serialised
+//!
+//! The handle keeps the object behind an async lock and each call takes it before it is handed
+//! to a thread, so a caller that waits for the object waits asynchronously (in FIFO order) and
+//! holds no thread. Once taken, the lock goes with the call to the thread and is released when
+//! the sync method returns (or panics).
+//!
+//! | handle | `&self` methods | `&mut self` methods | the object must be |
+//! |---|---|---|---|
+//! | default | one at a time | one at a time | `Send` |
+//! | `concurrent_reads` | at the same time as each other | alone | `Send + Sync` |
+//! | `thread_sensitive` | on the object's own thread, one at a time, in order | the same | `'static` only |
+//!
+//! The default serialises every call: it is the one that works for every `Send` object, and
+//! legacy objects that own a connection (`rusqlite::Connection`, a `RefCell` cache) are
+//! typically not `Sync`, so sharing `&Store` between threads would not compile anyway. An
+//! object that is `Sync` (its own state behind locks or atomics, a connection pool) lets its
+//! readers run in parallel with `concurrent_reads`, which uses a read-write lock instead.
+//!
+//! With `thread_sensitive`, the object is built on, lives on and is dropped on one dedicated
+//! thread that the handle starts for it, and every call is a message to that thread. So the
+//! object does not have to be `Send` at all (it may hold an `Rc`, or state that belongs to its
+//! thread). When the last clone of the handle is dropped, the thread runs the calls already
+//! queued, drops the object and ends.
+//!
+//! A call is handed to its thread once it has the object (and a slot, with `limit = N`).
+//! From then on it runs to completion even if its future is dropped; a future dropped while it
+//! waits runs nothing.
+//!
+//! # Sharing the object with sync code
+//!
+//! | handle | sync access | |
+//! |---|---|---|
+//! | default, `concurrent_reads` | `handle.blocking_read()`, `handle.blocking_write()` | guards that deref to the object; they wait for the calls running on it |
+//! | `thread_sensitive` | `handle.blocking_with(\|store\| ...)` | runs the closure on the object's thread and returns its result |
+//!
+//! These block, so they panic on an async runtime worker thread (as [`block_on`](crate::block_on)
+//! does): async code awaits the handle's methods instead. They also panic, instead of waiting
+//! forever, when called from inside a call that already holds the same object.
+//!
+//! # Adopting a legacy `Arc<Store>`
+//!
+//! A handle is itself a reference-counted pointer to the object, so it takes the place of the
+//! legacy `Arc<Store>` rather than wrapping it:
+//!
+//! 1. Build the handle where the `Arc` was built: `AsyncStore::from(store)` (or `AsyncStore::open(..).await`)
+//!    instead of `Arc::new(store)`. If the `Arc` is made by code you cannot change, take the
+//!    object out of it once it is the last owner, with `Arc::try_unwrap(store)`.
+//! 2. Hand out `handle.clone()` wherever `Arc::clone(&store)` was handed out: both are one
+//!    reference count.
+//! 3. Sync callers write `store.blocking_read().get(id)` for `store.get(id)`, and
+//!    `store.blocking_write().put(user)` for writes through a `Mutex`. Async callers write
+//!    `store.get(id).await`.
+//!
+//! A legacy `Arc<Mutex<Store>>` is adopted the same way: the handle's lock replaces the mutex.
+
+use std::any::Any;
+use std::cell::RefCell;
+use std::fmt;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::ops::{Deref, DerefMut};
+use std::panic::{self, AssertUnwindSafe};
+use std::pin::Pin;
+use std::rc::Rc;
+use std::sync::{Arc, mpsc};
+
+use tokio::sync::{
+    Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard, Semaphore, SemaphorePermit,
+};
+
+use crate::dispatch::{CallSite, dispatch, dispatch_default, dispatch_sensitive};
+use crate::executor::{Executor, Job};
+use crate::sensitive::{self, ThreadSensitive};
+
+/// Shared access to the object of a handle, from sync code: what `handle.blocking_read()`
+/// returns. It derefs to the object; calls that need the object wait until it is dropped.
+pub struct ReadGuard<'a, T> {
+    inner: ReadInner<'a, T>,
+}
+
+enum ReadInner<'a, T> {
+    Exclusive(MutexGuard<'a, T>),
+    Shared(RwLockReadGuard<'a, T>),
+}
+
+/// Exclusive access to the object of a handle, from sync code: what `handle.blocking_write()`
+/// returns. It derefs mutably to the object; every call waits until it is dropped.
+pub struct WriteGuard<'a, T> {
+    inner: WriteInner<'a, T>,
+}
+
+enum WriteInner<'a, T> {
+    Exclusive(MutexGuard<'a, T>),
+    Shared(RwLockWriteGuard<'a, T>),
+}
+
+impl<T> Deref for ReadGuard<'_, T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        match &self.inner {
+            ReadInner::Exclusive(guard) => guard,
+            ReadInner::Shared(guard) => guard,
+        }
+    }
+}
+
+impl<T> Deref for WriteGuard<'_, T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        match &self.inner {
+            WriteInner::Exclusive(guard) => guard,
+            WriteInner::Shared(guard) => guard,
+        }
+    }
+}
+
+impl<T> DerefMut for WriteGuard<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        match &mut self.inner {
+            WriteInner::Exclusive(guard) => guard,
+            WriteInner::Shared(guard) => guard,
+        }
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for ReadGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for WriteGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+/// How a generated method reaches the object: [`Read`] for a `&self` method, [`Write`] for a
+/// `&mut self` one.
+#[doc(hidden)]
+pub trait Access<T, R>: Send + 'static {
+    /// Whether the call needs `&mut T`.
+    const MUT: bool;
+
+    /// Runs the call with shared access; only called when `MUT` is false.
+    fn with_ref(self, object: &T) -> R;
+
+    /// Runs the call with exclusive access.
+    fn with_mut(self, object: &mut T) -> R;
+}
+
+/// A call of a `&self` method.
+#[doc(hidden)]
+pub struct Read<F>(pub F);
+
+/// A call of a `&mut self` method.
+#[doc(hidden)]
+pub struct Write<F>(pub F);
+
+impl<F> fmt::Debug for Read<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Read").finish_non_exhaustive()
+    }
+}
+
+impl<F> fmt::Debug for Write<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Write").finish_non_exhaustive()
+    }
+}
+
+impl<T, R, F: FnOnce(&T) -> R + Send + 'static> Access<T, R> for Read<F> {
+    const MUT: bool = false;
+
+    fn with_ref(self, object: &T) -> R {
+        (self.0)(object)
+    }
+
+    fn with_mut(self, object: &mut T) -> R {
+        (self.0)(object)
+    }
+}
+
+impl<T, R, F: FnOnce(&mut T) -> R + Send + 'static> Access<T, R> for Write<F> {
+    const MUT: bool = true;
+
+    fn with_ref(self, _: &T) -> R {
+        unreachable!("bridge: a `&mut self` call was given shared access")
+    }
+
+    fn with_mut(self, object: &mut T) -> R {
+        (self.0)(object)
+    }
+}
+
+/// The `limit = N` of a whole handle: at most `N` calls through its methods in flight at once.
+#[doc(hidden)]
+pub struct Limit(Semaphore);
+
+impl Limit {
+    /// A limit of `n` calls.
+    ///
+    /// # Panics
+    ///
+    /// If `n` is zero or too large; the macro checks both first.
+    pub const fn new(n: usize) -> Self {
+        assert!(
+            n > 0 && n <= Semaphore::MAX_PERMITS,
+            "bridge: invalid limit"
+        );
+        Limit(Semaphore::const_new(n))
+    }
+}
+
+impl fmt::Debug for Limit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Limit")
+            .field("available", &self.0.available_permits())
+            .finish()
+    }
+}
+
+/// Waits for a slot of the handle's limit, if it has one. The slot goes with the call to its
+/// thread and is released when the call ends.
+async fn admit(limit: Option<&'static Limit>) -> Option<SemaphorePermit<'static>> {
+    match limit {
+        // The semaphore is never closed, so `acquire` cannot fail.
+        Some(limit) => limit.0.acquire().await.ok(),
+        None => None,
+    }
+}
+
+/// A future a handle's method awaits: boxed, so that its type names none of the bounds that
+/// were checked to make it.
+#[doc(hidden)]
+pub type BoxFuture<'a, R> = Pin<Box<dyn Future<Output = R> + Send + 'a>>;
+
+/// What a generated handle does for its methods. The handle implements it once, and each
+/// method's `__bridge_job` calls it under its own bounds, so that a type that is not `Send`
+/// gets one error, at that type, and the object is checked once, for the whole handle.
+#[doc(hidden)]
+pub trait Handle<T> {
+    /// The handle's `limit = N`.
+    fn __limit() -> Option<&'static Limit> {
+        None
+    }
+
+    /// A call of a `&self` or `&mut self` method, on `executor` or the default one.
+    fn __call<'a, E, R, A>(
+        &'a self,
+        site: &'static CallSite,
+        executor: Option<&'a E>,
+        access: A,
+    ) -> BoxFuture<'a, R>
+    where
+        E: Executor + ?Sized,
+        R: Send + 'static,
+        A: Access<T, R>;
+
+    /// A call of an associated fn (and, without `thread_sensitive`, of a constructor).
+    fn __run<'a, E, R, F>(
+        site: &'static CallSite,
+        executor: Option<&'a E>,
+        f: F,
+    ) -> BoxFuture<'a, R>
+    where
+        E: Executor + ?Sized,
+        R: Send + 'static,
+        F: FnOnce() -> R + Send + 'static;
+}
+
+/// Dispatches `f` on `executor`, or on the default executor's own fast path.
+async fn go<E, F, R>(site: &'static CallSite, executor: Option<&E>, f: F) -> R
+where
+    E: Executor + ?Sized,
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    match executor {
+        None => dispatch_default(site, f).await,
+        Some(executor) => dispatch(site, executor, f).await,
+    }
+}
+
+/// Runs an associated fn of a handle (one without `self`) within the handle's limit.
+#[doc(hidden)]
+pub async fn run<E, F, R>(
+    site: &'static CallSite,
+    limit: Option<&'static Limit>,
+    executor: Option<&E>,
+    f: F,
+) -> R
+where
+    E: Executor + ?Sized,
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    let permit = admit(limit).await;
+    go(site, executor, with_permit(permit, f)).await
+}
+
+/// [`run`] for a `thread_sensitive` handle: on the thread-sensitive executor of the current
+/// [`thread_sensitive_scope`](crate::thread_sensitive_scope), or the global one.
+#[doc(hidden)]
+pub async fn run_sensitive<F, R>(site: &'static CallSite, limit: Option<&'static Limit>, f: F) -> R
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    let permit = admit(limit).await;
+    dispatch_sensitive(site, with_permit(permit, f)).await
+}
+
+fn with_permit<F, R>(permit: Option<SemaphorePermit<'static>>, f: F) -> impl FnOnce() -> R + Send
+where
+    F: FnOnce() -> R + Send + 'static,
+{
+    move || {
+        let _permit = permit;
+        f()
+    }
+}
+
+thread_local! {
+    /// The lock (by address) of the handle whose call this thread is running, if any: a call
+    /// to the same handle from inside it would wait for itself.
+    static INSIDE: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Marks this thread as running a call on the object at `address` until it is dropped.
+struct Inside(usize);
+
+impl Inside {
+    fn enter(address: usize) -> Self {
+        Inside(INSIDE.with(|inside| inside.replace(address)))
+    }
+}
+
+impl Drop for Inside {
+    fn drop(&mut self) {
+        INSIDE.with(|inside| inside.set(self.0));
+    }
+}
+
+/// Panics if this thread is running a call on the object at `address`: waiting for its lock
+/// here would wait forever.
+fn refuse_nested(address: usize, what: &dyn fmt::Display) {
+    if INSIDE.with(std::cell::Cell::get) == address {
+        panic!(
+            "bridge: {what} was called from inside a call on the same object, which holds it: \
+             this would wait forever. Inside a method, call the object's sync methods directly"
+        );
+    }
+}
+
+/// Panics on an async runtime worker thread, where a blocking accessor would stall every task.
+fn refuse_on_worker(handle: &str, accessor: &str) {
+    if tokio::runtime::worker_index().is_some() {
+        panic!(
+            "bridge: `{handle}::{accessor}` was called on an async runtime worker thread, where \
+             blocking would stall every task on that thread; `.await` the handle's async methods \
+             instead"
+        );
+    }
+}
+
+/// The state of a handle without `thread_sensitive` or `concurrent_reads`: the object behind
+/// an async mutex, so every call runs alone.
+#[doc(hidden)]
+pub struct Exclusive<T> {
+    lock: Arc<Mutex<T>>,
+}
+
+impl<T> Exclusive<T> {
+    /// Takes ownership of `object`.
+    pub fn new(object: T) -> Self {
+        Exclusive {
+            lock: Arc::new(Mutex::new(object)),
+        }
+    }
+
+    fn address(&self) -> usize {
+        Arc::as_ptr(&self.lock) as *const () as usize
+    }
+
+    /// `handle.blocking_read()`.
+    pub fn blocking_read(&self, handle: &'static str) -> ReadGuard<'_, T> {
+        refuse_on_worker(handle, "blocking_read");
+        refuse_nested(self.address(), &format_args!("`{handle}::blocking_read`"));
+        ReadGuard {
+            inner: ReadInner::Exclusive(self.lock.blocking_lock()),
+        }
+    }
+
+    /// `handle.blocking_write()`.
+    pub fn blocking_write(&self, handle: &'static str) -> WriteGuard<'_, T> {
+        refuse_on_worker(handle, "blocking_write");
+        refuse_nested(self.address(), &format_args!("`{handle}::blocking_write`"));
+        WriteGuard {
+            inner: WriteInner::Exclusive(self.lock.blocking_lock()),
+        }
+    }
+}
+
+impl<T: Send + 'static> Exclusive<T> {
+    /// A call of a method: waits for the object, then runs on `executor` or the default one.
+    pub async fn call<E, R, A>(
+        &self,
+        site: &'static CallSite,
+        limit: Option<&'static Limit>,
+        executor: Option<&E>,
+        access: A,
+    ) -> R
+    where
+        E: Executor + ?Sized,
+        R: Send + 'static,
+        A: Access<T, R>,
+    {
+        let address = self.address();
+        refuse_nested(address, &format_args!("`{}`", site.name()));
+        let permit = admit(limit).await;
+        let mut guard = Arc::clone(&self.lock).lock_owned().await;
+        let call = move || {
+            let _inside = Inside::enter(address);
+            access.with_mut(&mut guard)
+        };
+        go(site, executor, with_permit(permit, call)).await
+    }
+}
+
+impl<T> Clone for Exclusive<T> {
+    fn clone(&self) -> Self {
+        Exclusive {
+            lock: Arc::clone(&self.lock),
+        }
+    }
+}
+
+impl<T> fmt::Debug for Exclusive<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Exclusive")
+            .field("handles", &Arc::strong_count(&self.lock))
+            .finish_non_exhaustive()
+    }
+}
+
+/// The state of a `concurrent_reads` handle: the object behind an async read-write lock, so
+/// `&self` calls run together and `&mut self` calls alone.
+#[doc(hidden)]
+pub struct ReadWrite<T> {
+    lock: Arc<RwLock<T>>,
+}
+
+impl<T> ReadWrite<T> {
+    /// Takes ownership of `object`.
+    pub fn new(object: T) -> Self {
+        ReadWrite {
+            lock: Arc::new(RwLock::new(object)),
+        }
+    }
+
+    fn address(&self) -> usize {
+        Arc::as_ptr(&self.lock) as *const () as usize
+    }
+
+    /// `handle.blocking_read()`.
+    pub fn blocking_read(&self, handle: &'static str) -> ReadGuard<'_, T> {
+        refuse_on_worker(handle, "blocking_read");
+        refuse_nested(self.address(), &format_args!("`{handle}::blocking_read`"));
+        ReadGuard {
+            inner: ReadInner::Shared(self.lock.blocking_read()),
+        }
+    }
+
+    /// `handle.blocking_write()`.
+    pub fn blocking_write(&self, handle: &'static str) -> WriteGuard<'_, T> {
+        refuse_on_worker(handle, "blocking_write");
+        refuse_nested(self.address(), &format_args!("`{handle}::blocking_write`"));
+        WriteGuard {
+            inner: WriteInner::Shared(self.lock.blocking_write()),
+        }
+    }
+}
+
+impl<T: Send + Sync + 'static> ReadWrite<T> {
+    /// A call of a method: waits for a read lock (`&self`) or the write lock (`&mut self`),
+    /// then runs on `executor` or the default one.
+    pub async fn call<E, R, A>(
+        &self,
+        site: &'static CallSite,
+        limit: Option<&'static Limit>,
+        executor: Option<&E>,
+        access: A,
+    ) -> R
+    where
+        E: Executor + ?Sized,
+        R: Send + 'static,
+        A: Access<T, R>,
+    {
+        let address = self.address();
+        refuse_nested(address, &format_args!("`{}`", site.name()));
+        let permit = admit(limit).await;
+        if A::MUT {
+            let mut guard = Arc::clone(&self.lock).write_owned().await;
+            let call = move || {
+                let _inside = Inside::enter(address);
+                access.with_mut(&mut guard)
+            };
+            go(site, executor, with_permit(permit, call)).await
+        } else {
+            let guard = Arc::clone(&self.lock).read_owned().await;
+            let call = move || {
+                let _inside = Inside::enter(address);
+                access.with_ref(&guard)
+            };
+            go(site, executor, with_permit(permit, call)).await
+        }
+    }
+}
+
+impl<T> Clone for ReadWrite<T> {
+    fn clone(&self) -> Self {
+        ReadWrite {
+            lock: Arc::clone(&self.lock),
+        }
+    }
+}
+
+impl<T> fmt::Debug for ReadWrite<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ReadWrite")
+            .field("handles", &Arc::strong_count(&self.lock))
+            .finish_non_exhaustive()
+    }
+}
+
+thread_local! {
+    /// The object of the `thread_sensitive` handle this thread was started for.
+    static OBJECT: RefCell<Option<Rc<dyn Any>>> = const { RefCell::new(None) };
+}
+
+/// Proof that a constructor's object was installed on its thread: what a thread-sensitive
+/// constructor sends back instead of the object, which stays where it is.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct Installed(());
+
+/// Makes `object` the object of the thread-sensitive handle whose thread this is.
+#[doc(hidden)]
+pub fn install<T: 'static>(object: T) -> Installed {
+    OBJECT.with(|slot| {
+        let mut slot = slot.borrow_mut();
+        assert!(
+            slot.is_none(),
+            "bridge: this thread already holds the object of a handle"
+        );
+        *slot = Some(Rc::new(RefCell::new(object)));
+    });
+    Installed(())
+}
+
+/// The object installed on this thread.
+fn object<T: 'static>(what: &dyn fmt::Display) -> Rc<RefCell<T>> {
+    OBJECT
+        .with(|slot| slot.borrow().clone())
+        .and_then(|object| object.downcast::<RefCell<T>>().ok())
+        .unwrap_or_else(|| {
+            panic!(
+                "bridge: {what} found no object on its thread: its constructor did not finish \
+                 (it panicked, or returned an error)"
+            )
+        })
+}
+
+/// Runs `access` on this thread's object, borrowing it as a direct call would.
+fn access_object<T: 'static, R, A: Access<T, R>>(what: &dyn fmt::Display, access: A) -> R {
+    let object = object::<T>(what);
+    let nested = || -> ! {
+        panic!(
+            "bridge: {what} was called on the object's thread while another call on it, which \
+             borrows it mutably (or is borrowed by this `&mut self` call), is running there (a \
+             nested call through `block_on`); sync code could not borrow it here either"
+        )
+    };
+    if A::MUT {
+        let Ok(mut object) = object.try_borrow_mut() else {
+            nested()
+        };
+        access.with_mut(&mut object)
+    } else {
+        let Ok(object) = object.try_borrow() else {
+            nested()
+        };
+        access.with_ref(&object)
+    }
+}
+
+/// The state of a `thread_sensitive` handle: the dedicated thread the object lives on.
+///
+/// It is `Send + Sync` whatever `T` is: it holds no `T`, only the thread, and the object is
+/// reached only there.
+#[doc(hidden)]
+pub struct Dedicated<T: 'static> {
+    thread: Arc<Thread<T>>,
+}
+
+struct Thread<T: 'static> {
+    handle: &'static str,
+    executor: ThreadSensitive,
+    object: PhantomData<fn() -> T>,
+}
+
+impl<T: 'static> Dedicated<T> {
+    /// Starts the thread, named after the handle, with no object yet: a constructor installs it.
+    pub fn start(handle: &'static str) -> Self {
+        Dedicated {
+            thread: Arc::new(Thread {
+                handle,
+                executor: ThreadSensitive::new(handle),
+                object: PhantomData,
+            }),
+        }
+    }
+
+    /// Starts the thread and moves `object` onto it.
+    pub fn from_object(handle: &'static str, object: T) -> Self
+    where
+        T: Send,
+    {
+        let state = Dedicated::start(handle);
+        state.thread.executor.execute(Job::new(move || {
+            install(object);
+        }));
+        state
+    }
+
+    /// A call of a constructor on the handle's new thread: `f` builds the object and installs it.
+    pub async fn construct<F, R>(
+        &self,
+        site: &'static CallSite,
+        limit: Option<&'static Limit>,
+        f: F,
+    ) -> R
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        let permit = admit(limit).await;
+        dispatch(site, &self.thread.executor, with_permit(permit, f)).await
+    }
+
+    /// A call of a method, on the object's thread.
+    pub async fn call<R, A>(
+        &self,
+        site: &'static CallSite,
+        limit: Option<&'static Limit>,
+        access: A,
+    ) -> R
+    where
+        R: Send + 'static,
+        A: Access<T, R>,
+    {
+        let permit = admit(limit).await;
+        let call = move || access_object::<T, R, A>(&format_args!("`{}`", site.name()), access);
+        dispatch(site, &self.thread.executor, with_permit(permit, call)).await
+    }
+
+    /// `handle.blocking_with(f)`: runs `f` on the object's thread and waits for its result.
+    pub fn blocking_with<F, R>(&self, f: F) -> R
+    where
+        F: FnOnce(&mut T) -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        let handle = self.thread.handle;
+        let what = format!("`{handle}::blocking_with`");
+        let own =
+            sensitive::home().is_some_and(|home| Arc::ptr_eq(&home, self.thread.executor.shared()));
+        if own {
+            // Called from inside a call on this object: it is on this very thread.
+            return access_object(&what, Write(f));
+        }
+        refuse_on_worker(handle, "blocking_with");
+        let (reply, outcome) = mpsc::sync_channel(1);
+        self.thread.executor.execute(Job::new(move || {
+            let outcome = panic::catch_unwind(AssertUnwindSafe(|| access_object(&what, Write(f))));
+            let _ = reply.send(outcome);
+        }));
+        match outcome.recv() {
+            Ok(Ok(value)) => value,
+            Ok(Err(payload)) => panic::resume_unwind(payload),
+            Err(_) => unreachable!("the object's thread runs every call queued before it ends"),
+        }
+    }
+}
+
+impl<T: 'static> Drop for Thread<T> {
+    fn drop(&mut self) {
+        // Queued behind every call already made: the object is dropped on its own thread once
+        // they have run, and the thread ends when `executor` is dropped right after this.
+        self.executor.execute(Job::new(|| {
+            let object = OBJECT.with(|slot| slot.borrow_mut().take());
+            // A panic in the object's `Drop` is reported by the panic hook; the thread still
+            // ends normally.
+            let _ = panic::catch_unwind(AssertUnwindSafe(move || drop(object)));
+        }));
+    }
+}
+
+impl<T: 'static> Clone for Dedicated<T> {
+    fn clone(&self) -> Self {
+        Dedicated {
+            thread: Arc::clone(&self.thread),
+        }
+    }
+}
+
+impl<T: 'static> fmt::Debug for Dedicated<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Dedicated")
+            .field("thread", &self.thread.executor)
+            .field("handles", &Arc::strong_count(&self.thread))
+            .finish()
+    }
+}
+
+/// Proof that the object of a handle without `thread_sensitive` may go to the threads that run
+/// its methods.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not `Send`, so the handle `{Handle}` cannot move it to the threads that run its methods",
+    label = "not `Send`",
+    note = "a handle runs each call on a blocking thread, with the object behind a lock",
+    note = "add `thread_sensitive` to the handle's options: the object then lives on one dedicated thread and need not be `Send`"
+)]
+#[doc(hidden)]
+pub trait SendObject<Handle>: Send {}
+
+#[diagnostic::do_not_recommend]
+impl<T: Send, Handle> SendObject<Handle> for T {}
+
+/// Proof that the object of a `concurrent_reads` handle may be shared by the threads that run
+/// its `&self` methods at the same time.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not `Sync`, so the `concurrent_reads` handle `{Handle}` cannot run its `&self` methods at the same time",
+    label = "not `Sync`",
+    note = "remove `concurrent_reads`: every call then runs alone, and the object need only be `Send`"
+)]
+#[doc(hidden)]
+pub trait SyncObject<Handle>: Sync {}
+
+#[diagnostic::do_not_recommend]
+impl<T: Sync, Handle> SyncObject<Handle> for T {}
+
+/// Proof that a value may cross to the thread that runs the method `Method` of the handle
+/// `Handle`. Like [`Sendable`](crate::__private::Sendable), with a message that names both.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not `Send`, so `{Handle}::{Method}` cannot move it to the thread that runs the sync method",
+    label = "not `Send`",
+    note = "a handle's method runs the sync method on another thread: its arguments and its result cross threads",
+    note = "use a `Send` type here (for example `Arc` instead of `Rc`), or leave the method out of the handle with `#[sync_to_async(skip)]`"
+)]
+#[doc(hidden)]
+pub trait MethodSendable<Handle, Method>: Send {}
+
+#[diagnostic::do_not_recommend]
+impl<T: Send, Handle, Method> MethodSendable<Handle, Method> for T {}

@@ -1,0 +1,667 @@
+//! Per-fn call metrics: how often each bridged fn is called, how many calls are in flight, and
+//! where their time goes: waiting for a thread (queue wait) or running (run time).
+//!
+//! Every `#[sync_to_async]` twin, every handle method and every named
+//! [`CallSite`](crate::CallSite) records its calls, with no setup: the first call of a site
+//! registers it, and [`snapshot`] reads them all. Anonymous [`to_thread`](crate::to_thread) and
+//! [`run_in`](crate::run_in) calls share one record each, `bridge_runtime::to_thread` and
+//! `bridge_runtime::run_in`; give a closure its own record with a named `CallSite`.
+//!
+//! ```
+//! use bridge_runtime::{metrics, sync_to_async};
+//!
+//! #[sync_to_async]
+//! fn load_invoice(id: u64) -> String {
+//!     format!("invoice {id}")
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! for id in 0..3 {
+//!     load_invoice_async(id).await;
+//! }
+//! let snapshot = metrics::snapshot();
+//! let invoice = snapshot.get(concat!(module_path!(), "::load_invoice")).unwrap();
+//! assert_eq!(invoice.calls, 3);
+//! assert_eq!(invoice.in_flight, 0);
+//! assert_eq!(invoice.run_time.count, 3);
+//! println!("{}", metrics::report());
+//! # }
+//! ```
+//!
+//! # What is measured
+//!
+//! - `calls`: calls handed to an executor. A caller still waiting for a `limit` slot, or whose
+//!   future was dropped before that, is not counted.
+//! - `in_flight` and `peak_in_flight`: calls handed over and not finished. With `limit = N`
+//!   the peak never exceeds `N`.
+//! - `panics`: calls whose fn panicked.
+//! - `queue_wait`: from the moment the twin's future is first polled (the dispatch) until a
+//!   thread starts running the fn. It includes the wait for a `limit` slot and for a free
+//!   thread of the executor: it grows when the pool is saturated.
+//! - `run_time`: from the moment the fn starts until it returns (or panics) on its thread: it
+//!   grows when the fn, or what it waits on, is slow.
+//!
+//! Each time is kept as a count, a total, a maximum and a log-bucketed histogram (8 buckets per
+//! power of two), from which p50 and p99 are read; a percentile is accurate to about 6%.
+//!
+//! # Cost
+//!
+//! Recording takes three clock reads and six relaxed atomic additions on counters that belong to
+//! the call site: no lock, and nothing shared between different fns. The clock is the CPU's
+//! time-stamp counter where it is invariant (x86_64), `Instant` elsewhere. A site's counters
+//! are allocated and registered (under a lock) once, on its first call. The cost per call is
+//! measured by `cargo bench -p bridge-runtime --bench overhead`. A snapshot is a set of relaxed
+//! reads, so a snapshot taken while calls run may be off by the calls in progress.
+
+use std::fmt::{self, Write as _};
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
+
+use tokio::sync::SemaphorePermit;
+
+/// Every call site that has been called at least once, in the order of their first call.
+static REGISTRY: Mutex<Vec<&'static Recorder>> = Mutex::new(Vec::new());
+
+/// The live counters of one call site. Allocated and registered on the site's first call, and
+/// never freed: call sites are `static`s.
+///
+/// The number of calls is not counted apart: it is the calls that ended (the run-time
+/// histogram's count), plus those an executor dropped unrun, plus those in flight. That saves
+/// an atomic addition per call.
+pub(crate) struct Recorder {
+    name: &'static str,
+    flight: Flight,
+    queue_wait: Histogram,
+    run_time: Histogram,
+}
+
+/// The counters every call changes on its way in and out, on a cache line of their own.
+#[repr(align(64))]
+struct Flight {
+    in_flight: AtomicU64,
+    peak_in_flight: AtomicU64,
+    /// Calls handed over that an executor dropped without running them.
+    dropped: AtomicU64,
+    panics: AtomicU64,
+}
+
+impl Recorder {
+    /// Allocates the counters of the site `name` and registers them (once per site; the
+    /// caller holds the site's `OnceLock`).
+    pub(crate) fn register(name: &'static str) -> &'static Recorder {
+        let recorder: &'static Recorder = Box::leak(Box::new(Recorder {
+            name,
+            flight: Flight {
+                in_flight: AtomicU64::new(0),
+                peak_in_flight: AtomicU64::new(0),
+                dropped: AtomicU64::new(0),
+                panics: AtomicU64::new(0),
+            },
+            queue_wait: Histogram::new(),
+            run_time: Histogram::new(),
+        }));
+        REGISTRY
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(recorder);
+        recorder
+    }
+
+    fn snapshot(&self, scale: f64) -> FnMetrics {
+        let flight = &self.flight;
+        let run_time = self.run_time.snapshot(scale);
+        let in_flight = flight.in_flight.load(Relaxed);
+        FnMetrics {
+            name: self.name,
+            calls: run_time.count + flight.dropped.load(Relaxed) + in_flight,
+            in_flight,
+            peak_in_flight: flight.peak_in_flight.load(Relaxed),
+            panics: flight.panics.load(Relaxed),
+            queue_wait: self.queue_wait.snapshot(scale),
+            run_time,
+        }
+    }
+}
+
+/// A call on its way: dispatched (its queue wait has started), not yet running.
+///
+/// Created when the twin's future is first polled; [`Dispatched::admitted`] marks it handed
+/// over, once it holds its limit slot.
+pub(crate) struct Dispatched {
+    recorder: &'static Recorder,
+    since: u64,
+}
+
+impl Dispatched {
+    pub(crate) fn new(recorder: &'static Recorder) -> Self {
+        Dispatched {
+            recorder,
+            since: clock::now(),
+        }
+    }
+
+    /// The call holds its limit slot (if any) and is about to be handed to an executor: it
+    /// counts as a call and as in flight from now on.
+    pub(crate) fn admitted(self, permit: Option<SemaphorePermit<'static>>) -> Admitted {
+        let recorder = self.recorder;
+        let flight = &recorder.flight;
+        let now = flight.in_flight.fetch_add(1, Relaxed) + 1;
+        if now > flight.peak_in_flight.load(Relaxed) {
+            flight.peak_in_flight.fetch_max(now, Relaxed);
+        }
+        Admitted {
+            since: self.since,
+            flight: InFlight {
+                recorder,
+                permit,
+                ended: false,
+            },
+        }
+    }
+}
+
+/// A call handed over and waiting for its thread. Dropped without running (an executor that
+/// lost it), it still leaves the in-flight count and releases its limit slot.
+pub(crate) struct Admitted {
+    since: u64,
+    flight: InFlight,
+}
+
+impl Admitted {
+    /// The call starts on its thread: its queue wait ends.
+    pub(crate) fn start(self) -> Running {
+        let now = clock::now();
+        self.flight
+            .recorder
+            .queue_wait
+            .record(now.saturating_sub(self.since));
+        Running {
+            since: now,
+            flight: self.flight,
+        }
+    }
+}
+
+/// A call running on its thread.
+pub(crate) struct Running {
+    since: u64,
+    flight: InFlight,
+}
+
+impl Running {
+    /// The call has returned (or panicked): its run time ends, it leaves the in-flight count,
+    /// and then its limit slot is released.
+    pub(crate) fn finish(mut self, panicked: bool) {
+        let recorder = self.flight.recorder;
+        recorder
+            .run_time
+            .record(clock::now().saturating_sub(self.since));
+        if panicked {
+            recorder.flight.panics.fetch_add(1, Relaxed);
+        }
+        self.flight.ended = true;
+    }
+}
+
+/// Counts a call in flight until dropped, then releases its limit slot. The count goes down
+/// first, so the in-flight count never exceeds the limit.
+struct InFlight {
+    recorder: &'static Recorder,
+    permit: Option<SemaphorePermit<'static>>,
+    /// The call ran to its end; otherwise it is dropped unrun.
+    ended: bool,
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        let flight = &self.recorder.flight;
+        if !self.ended {
+            flight.dropped.fetch_add(1, Relaxed);
+        }
+        flight.in_flight.fetch_sub(1, Relaxed);
+        // `self.permit` is dropped after this body: the slot is released now.
+        drop(self.permit.take());
+    }
+}
+
+/// Sub-buckets per power of two, as a shift: 8 buckets per octave.
+const SUB_BITS: u32 = 3;
+const SUB: u64 = 1 << SUB_BITS;
+/// Enough buckets for every `u64` count of ticks.
+const BUCKETS: usize = ((64 - SUB_BITS) as usize + 1) * SUB as usize;
+
+/// A lock-free log-linear histogram of durations, in [`clock`] ticks. Aligned so that the two
+/// histograms of a site, written by different threads, do not share a cache line.
+#[repr(align(64))]
+struct Histogram {
+    total: AtomicU64,
+    max: AtomicU64,
+    buckets: [AtomicU64; BUCKETS],
+}
+
+impl Histogram {
+    fn new() -> Self {
+        Histogram {
+            total: AtomicU64::new(0),
+            max: AtomicU64::new(0),
+            buckets: [const { AtomicU64::new(0) }; BUCKETS],
+        }
+    }
+
+    fn record(&self, ticks: u64) {
+        self.buckets[bucket(ticks)].fetch_add(1, Relaxed);
+        self.total.fetch_add(ticks, Relaxed);
+        if ticks > self.max.load(Relaxed) {
+            self.max.fetch_max(ticks, Relaxed);
+        }
+    }
+
+    /// The distribution, in nanoseconds: `scale` is nanoseconds per tick.
+    fn snapshot(&self, scale: f64) -> Timing {
+        let nanos = |ticks: u64| Duration::from_nanos((ticks as f64 * scale) as u64);
+        let counts: Vec<u64> = self.buckets.iter().map(|b| b.load(Relaxed)).collect();
+        let count: u64 = counts.iter().sum();
+        let max = self.max.load(Relaxed);
+        let percentile = |q: f64| {
+            if count == 0 {
+                return Duration::ZERO;
+            }
+            // The rank of the q-quantile, 1-based: the smallest value with at least q of the
+            // samples at or below it.
+            let rank = ((q * count as f64).ceil() as u64).clamp(1, count);
+            let mut seen = 0;
+            for (index, &n) in counts.iter().enumerate() {
+                seen += n;
+                if seen >= rank {
+                    return nanos(midpoint(index).min(max));
+                }
+            }
+            nanos(max)
+        };
+        Timing {
+            count,
+            total: nanos(self.total.load(Relaxed)),
+            max: nanos(max),
+            p50: percentile(0.50),
+            p99: percentile(0.99),
+        }
+    }
+}
+
+/// The bucket of `ticks`: exact below 8, then 8 buckets per power of two.
+fn bucket(ticks: u64) -> usize {
+    if ticks < SUB {
+        return ticks as usize;
+    }
+    let exp = 63 - ticks.leading_zeros();
+    let sub = (ticks >> (exp - SUB_BITS)) & (SUB - 1);
+    ((exp - SUB_BITS + 1) as u64 * SUB + sub) as usize
+}
+
+/// The middle of bucket `index`, the value a percentile that falls in it reports.
+fn midpoint(index: usize) -> u64 {
+    let index = index as u64;
+    if index < SUB {
+        return index;
+    }
+    let exp = index / SUB + u64::from(SUB_BITS) - 1;
+    let sub = index % SUB;
+    let shift = exp - u64::from(SUB_BITS);
+    let low = (SUB + sub) << shift;
+    let width = 1u64 << shift;
+    low.saturating_add(width / 2)
+}
+
+/// The metrics of every call site called so far, and of the runtime watchdogs.
+///
+/// Plain data: it does not change once taken. Its [`Display`](fmt::Display) is the table
+/// [`report`] renders.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct Snapshot {
+    /// One record per call site, in the order of their first call.
+    pub fns: Vec<FnMetrics>,
+    /// What the [`Watchdog`](crate::watchdog::Watchdog)s have seen, all runtimes together.
+    pub stalls: Stalls,
+}
+
+impl Snapshot {
+    /// The record of the call site named `name`, such as `legacy_demo::store::fetch_user`.
+    pub fn get(&self, name: &str) -> Option<&FnMetrics> {
+        self.fns.iter().find(|record| record.name == name)
+    }
+}
+
+/// The metrics of one call site: a twin, a handle method or a named [`CallSite`](crate::CallSite).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct FnMetrics {
+    /// The site's full path: `module_path!()` and the fn's name, such as
+    /// `legacy_demo::store::fetch_user`, or the name given to a `CallSite`.
+    pub name: &'static str,
+    /// Calls handed to an executor.
+    pub calls: u64,
+    /// Calls handed over and not finished yet.
+    pub in_flight: u64,
+    /// The most calls in flight at once.
+    pub peak_in_flight: u64,
+    /// Calls whose fn panicked.
+    pub panics: u64,
+    /// From dispatch until a thread starts the call.
+    pub queue_wait: Timing,
+    /// From the start of the call until it returns on its thread.
+    pub run_time: Timing,
+}
+
+impl FnMetrics {
+    /// Queue wait and run time together: how long callers waited on this fn.
+    pub fn total_time(&self) -> Duration {
+        self.queue_wait.total + self.run_time.total
+    }
+}
+
+/// A distribution of durations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct Timing {
+    /// Durations recorded.
+    pub count: u64,
+    /// Their sum.
+    pub total: Duration,
+    /// The longest.
+    pub max: Duration,
+    /// The median, to within about 6%.
+    pub p50: Duration,
+    /// The 99th percentile, to within about 6%.
+    pub p99: Duration,
+}
+
+impl Timing {
+    /// The mean duration, or zero when none was recorded.
+    pub fn mean(&self) -> Duration {
+        match u32::try_from(self.count) {
+            Ok(0) => Duration::ZERO,
+            Ok(count) => self.total / count,
+            Err(_) => Duration::from_nanos(
+                u64::try_from(self.total.as_nanos() / u128::from(self.count)).unwrap_or(u64::MAX),
+            ),
+        }
+    }
+}
+
+/// Runtime stalls reported by [`Watchdog`](crate::watchdog::Watchdog)s.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct Stalls {
+    /// Watchdogs started so far.
+    pub watchdogs: u64,
+    /// Stalls reported.
+    pub count: u64,
+    /// Their total duration.
+    pub total: Duration,
+    /// The longest.
+    pub longest: Duration,
+}
+
+/// The metrics of every call site called so far, as plain data.
+///
+/// The first snapshot of a process may wait up to 20 ms, to calibrate the clock calls are timed
+/// with against `Instant`.
+pub fn snapshot() -> Snapshot {
+    let recorders: Vec<&'static Recorder> = REGISTRY
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clone();
+    let scale = clock::nanos_per_tick();
+    Snapshot {
+        fns: recorders.iter().map(|r| r.snapshot(scale)).collect(),
+        stalls: crate::watchdog::totals(),
+    }
+}
+
+/// The metrics of every call site as an aligned text table, the slowest (by queue wait plus
+/// run time) first, followed by a line about runtime stalls if a watchdog ran.
+///
+/// ```text
+/// fn                        calls  now  peak  panics | queue:   total    p50    p99    max | run:   total    p50    p99    max
+/// app::store::fetch_user     1000    0     4       0 |        40.2 s   41 ms  80 ms  82 ms |      10.1 s   10 ms  11 ms  12 ms
+/// ```
+///
+/// How to read it is explained in the README's "Reading the metrics" section: a queue wait that
+/// grows is a saturated executor; a run time that grows is a slow fn or dependency.
+pub fn report() -> String {
+    snapshot().to_string()
+}
+
+impl fmt::Display for Snapshot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut rows: Vec<&FnMetrics> = self.fns.iter().collect();
+        rows.sort_by(|a, b| b.total_time().cmp(&a.total_time()).then(a.name.cmp(b.name)));
+        let width = rows
+            .iter()
+            .map(|r| r.name.len())
+            .max()
+            .unwrap_or(0)
+            .max("fn".len());
+        writeln!(
+            f,
+            "{:<width$}  {:>8} {:>5} {:>5} {:>6} | queue: {:>8} {:>8} {:>8} {:>8} | run: {:>8} {:>8} {:>8} {:>8}",
+            "fn",
+            "calls",
+            "now",
+            "peak",
+            "panics",
+            "total",
+            "p50",
+            "p99",
+            "max",
+            "total",
+            "p50",
+            "p99",
+            "max",
+        )?;
+        for row in rows {
+            let (q, r) = (&row.queue_wait, &row.run_time);
+            writeln!(
+                f,
+                "{:<width$}  {:>8} {:>5} {:>5} {:>6} |        {:>8} {:>8} {:>8} {:>8} |      {:>8} {:>8} {:>8} {:>8}",
+                row.name,
+                row.calls,
+                row.in_flight,
+                row.peak_in_flight,
+                row.panics,
+                human(q.total),
+                human(q.p50),
+                human(q.p99),
+                human(q.max),
+                human(r.total),
+                human(r.p50),
+                human(r.p99),
+                human(r.max),
+            )?;
+        }
+        let stalls = &self.stalls;
+        if stalls.watchdogs > 0 {
+            writeln!(
+                f,
+                "runtime stalls (watchdog): {}, total {}, longest {}",
+                stalls.count,
+                human(stalls.total),
+                human(stalls.longest)
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// A duration in three significant digits and the largest unit that keeps it at least 1.
+fn human(duration: Duration) -> String {
+    let nanos = duration.as_nanos() as f64;
+    let (value, unit) = if nanos < 1e3 {
+        (nanos, "ns")
+    } else if nanos < 1e6 {
+        (nanos / 1e3, "µs")
+    } else if nanos < 1e9 {
+        (nanos / 1e6, "ms")
+    } else {
+        (nanos / 1e9, "s")
+    };
+    let mut text = String::new();
+    let _ = match value {
+        v if v >= 100.0 || unit == "ns" => write!(text, "{v:.0} {unit}"),
+        v if v >= 10.0 => write!(text, "{v:.1} {unit}"),
+        v => write!(text, "{v:.2} {unit}"),
+    };
+    text
+}
+
+/// The clock calls are timed with: the CPU's time-stamp counter where it is invariant (constant
+/// rate, running in every power state), which reads in a fraction of the time of
+/// `Instant::now()`; `Instant` elsewhere. Ticks become nanoseconds only in a snapshot.
+mod clock {
+    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicU8, Ordering::Relaxed};
+    use std::time::{Duration, Instant};
+
+    /// 0: not decided yet; 1: `Instant`; 2: the time-stamp counter.
+    static SOURCE: AtomicU8 = AtomicU8::new(0);
+    /// A reading of both clocks, taken when the source was chosen.
+    static ANCHOR: OnceLock<(Instant, u64)> = OnceLock::new();
+    /// How long a time-stamp counter is compared with `Instant` before its rate is trusted.
+    const CALIBRATION: Duration = Duration::from_millis(20);
+
+    /// The current time, in ticks.
+    #[inline]
+    pub(super) fn now() -> u64 {
+        match SOURCE.load(Relaxed) {
+            2 => tsc(),
+            1 => since_anchor(),
+            _ => choose(),
+        }
+    }
+
+    /// Nanoseconds per tick. The first call may wait up to 20 ms to calibrate the counter.
+    pub(super) fn nanos_per_tick() -> f64 {
+        if SOURCE.load(Relaxed) != 2 {
+            return 1.0;
+        }
+        let &(instant, ticks) = ANCHOR.get().expect("the anchor is set with the source");
+        let waited = instant.elapsed();
+        if waited < CALIBRATION {
+            std::thread::sleep(CALIBRATION - waited);
+        }
+        let (elapsed, counted) = (instant.elapsed(), tsc().wrapping_sub(ticks));
+        if counted == 0 {
+            return 1.0;
+        }
+        elapsed.as_nanos() as f64 / counted as f64
+    }
+
+    #[cold]
+    fn choose() -> u64 {
+        let source = if invariant_tsc() { 2 } else { 1 };
+        ANCHOR.get_or_init(|| (Instant::now(), tsc()));
+        // Every thread that races here decides the same.
+        SOURCE.store(source, Relaxed);
+        now()
+    }
+
+    fn since_anchor() -> u64 {
+        let &(instant, _) = ANCHOR.get().expect("the anchor is set with the source");
+        u64::try_from(instant.elapsed().as_nanos()).unwrap_or(u64::MAX)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    fn invariant_tsc() -> bool {
+        use std::arch::x86_64::__cpuid;
+        // CPUID 0x8000_0007, EDX bit 8: the counter runs at a constant rate in every state.
+        __cpuid(0x8000_0000).eax >= 0x8000_0007 && __cpuid(0x8000_0007).edx & (1 << 8) != 0
+    }
+
+    #[cfg(not(target_arch = "x86_64"))]
+    fn invariant_tsc() -> bool {
+        false
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[inline]
+    fn tsc() -> u64 {
+        // SAFETY: `rdtsc` exists on every x86_64 CPU and only reads a counter.
+        unsafe { std::arch::x86_64::_rdtsc() }
+    }
+
+    #[cfg(not(target_arch = "x86_64"))]
+    fn tsc() -> u64 {
+        0
+    }
+
+    #[cfg(test)]
+    #[test]
+    fn ticks_convert_to_elapsed_time() {
+        let start = now();
+        std::thread::sleep(Duration::from_millis(30));
+        let ticks = now().saturating_sub(start);
+        let nanos = ticks as f64 * nanos_per_tick();
+        assert!((25e6..2e9).contains(&nanos), "{nanos} ns for a 30 ms sleep");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buckets_are_continuous_and_midpoints_fall_inside_them() {
+        let mut last = 0;
+        for nanos in (0..10_000u64).chain([u64::MAX / 3, u64::MAX - 1, u64::MAX]) {
+            let index = bucket(nanos);
+            assert!(index >= last || nanos > 10_000, "bucket order at {nanos}");
+            assert!(index < BUCKETS);
+            last = index;
+        }
+        for nanos in [
+            1u64,
+            7,
+            8,
+            9,
+            15,
+            16,
+            100,
+            1_000,
+            123_456,
+            1 << 40,
+            u64::MAX,
+        ] {
+            let mid = midpoint(bucket(nanos));
+            assert_eq!(bucket(mid), bucket(nanos), "midpoint of {nanos}");
+            let error = (mid as f64 - nanos as f64).abs() / nanos as f64;
+            assert!(error <= 0.0625, "{nanos}: {mid} is {error} off");
+        }
+    }
+
+    #[test]
+    fn percentiles_come_from_the_histogram() {
+        let histogram = Histogram::new();
+        for ms in 1..=100 {
+            histogram.record(ms * 1_000_000);
+        }
+        let timing = histogram.snapshot(1.0);
+        assert_eq!(timing.count, 100);
+        assert_eq!(timing.total, Duration::from_millis(5050));
+        assert_eq!(timing.max, Duration::from_millis(100));
+        let near = |d: Duration, ms: f64| (d.as_secs_f64() * 1e3 - ms).abs() / ms <= 0.07;
+        assert!(near(timing.p50, 50.0), "{:?}", timing.p50);
+        assert!(near(timing.p99, 99.0), "{:?}", timing.p99);
+        assert_eq!(timing.mean(), Duration::from_micros(50_500));
+    }
+
+    #[test]
+    fn human_durations() {
+        assert_eq!(human(Duration::from_nanos(950)), "950 ns");
+        assert_eq!(human(Duration::from_micros(12)), "12.0 µs");
+        assert_eq!(human(Duration::from_millis(212)), "212 ms");
+        assert_eq!(human(Duration::from_millis(1500)), "1.50 s");
+    }
+}

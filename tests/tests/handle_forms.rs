@@ -1,0 +1,345 @@
+//! The forms and options of an async handle: generics and where-clauses, `Self` in signatures,
+//! generic methods, `concurrent_reads`, the handle's `executor` and `limit`, a method's `limit`
+//! and `skip`, calls that would wait for themselves, and when a call starts.
+
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::LazyLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use bridge_runtime::{Pool, sync_to_async};
+use bridge_tests::{InFlight, deadline, panic_message, wait_until};
+
+/// A generic cache; `Sync`, so its readers may run together.
+#[derive(Clone, Debug, Default)]
+pub struct Cache<K, V> {
+    entries: HashMap<K, V>,
+}
+
+#[sync_to_async(handle = AsyncCache, concurrent_reads)]
+impl<K, V> Cache<K, V>
+where
+    K: Hash + Eq + Clone + Send + Sync,
+    V: Clone + Send + Sync,
+{
+    /// An empty cache.
+    pub fn new() -> Self {
+        Cache {
+            entries: HashMap::new(),
+        }
+    }
+
+    pub fn get(&self, key: &K) -> Option<V> {
+        self.entries.get(key).cloned()
+    }
+
+    /// A generic method: its type parameter gains `Send + 'static` in the async version.
+    pub fn insert_all<I: IntoIterator<Item = (K, V)>>(&mut self, items: I) -> usize {
+        self.entries.extend(items);
+        self.entries.len()
+    }
+
+    /// `Self` in a parameter and the return type means `Cache<K, V>`: the other cache is
+    /// copied for the worker thread, and the merged one comes back.
+    pub fn merged(&self, other: &Self) -> Self {
+        let mut entries = self.entries.clone();
+        entries.extend(other.entries.clone());
+        Cache { entries }
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_generic_handle_with_self_in_signatures() {
+    let cache: AsyncCache<String, u32> = deadline(AsyncCache::new()).await;
+    let added = deadline(cache.insert_all(vec![("a".to_owned(), 1), ("b".to_owned(), 2)])).await;
+    assert_eq!(added, 2);
+    assert_eq!(deadline(cache.get(&"b".to_owned())).await, Some(2));
+    let other = Cache {
+        entries: HashMap::from([("c".to_owned(), 3)]),
+    };
+    let merged: Cache<String, u32> = deadline(cache.merged(&other)).await;
+    assert_eq!(merged.len(), 3);
+    assert_eq!(deadline(cache.len()).await, 2);
+    assert!(!deadline(cache.is_empty()).await);
+    assert_eq!(AsyncCache::from(merged).blocking_read_len(), 3);
+}
+
+trait BlockingLen {
+    fn blocking_read_len(&self) -> usize;
+}
+
+impl BlockingLen for AsyncCache<String, u32> {
+    fn blocking_read_len(&self) -> usize {
+        let handle = self.clone();
+        std::thread::spawn(move || handle.blocking_read().len())
+            .join()
+            .unwrap()
+    }
+}
+
+static POOL: LazyLock<Pool> = LazyLock::new(|| Pool::new("gauge-pool", 4));
+
+/// Counts the calls running on it.
+#[derive(Debug, Default)]
+pub struct Gauge {
+    readers: InFlight,
+    writers: InFlight,
+    /// The most readers seen while a writer ran: must stay 0.
+    readers_during_writes: AtomicUsize,
+    writes: u64,
+}
+
+#[sync_to_async(handle = AsyncGauge, concurrent_reads, executor = POOL, limit = 3)]
+impl Gauge {
+    pub fn new() -> Self {
+        Gauge::default()
+    }
+
+    /// A slow read, on the pool.
+    pub fn read(&self, ms: u64) -> String {
+        let _reading = self.readers.enter();
+        std::thread::sleep(Duration::from_millis(ms));
+        std::thread::current().name().unwrap_or("").to_owned()
+    }
+
+    /// A read that runs alone, whatever the handle allows.
+    #[sync_to_async(limit = 1)]
+    pub fn read_alone(&self, ms: u64) -> usize {
+        let _reading = self.readers.enter();
+        std::thread::sleep(Duration::from_millis(ms));
+        self.readers.now()
+    }
+
+    pub fn write(&mut self, ms: u64) -> u64 {
+        let _writing = self.writers.enter();
+        self.readers_during_writes
+            .fetch_max(self.readers.now(), Ordering::SeqCst);
+        std::thread::sleep(Duration::from_millis(ms));
+        self.writes += 1;
+        self.writes
+    }
+
+    pub fn peaks(&self) -> (usize, usize, usize) {
+        (
+            self.readers.peak(),
+            self.writers.peak(),
+            self.readers_during_writes.load(Ordering::SeqCst),
+        )
+    }
+
+    /// Sync code only.
+    #[sync_to_async(skip)]
+    pub fn reset(&mut self) {
+        *self = Gauge::default();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_reads_run_together_within_the_handle_limit_and_writes_alone() {
+    let gauge = deadline(AsyncGauge::new()).await;
+    let calls: Vec<_> = (0..12)
+        .map(|i| {
+            let gauge = gauge.clone();
+            tokio::spawn(async move {
+                if i % 4 == 3 {
+                    gauge.write(5).await;
+                    "write".to_owned()
+                } else {
+                    gauge.read(20).await
+                }
+            })
+        })
+        .collect();
+    for call in calls {
+        let thread = deadline(call).await.unwrap();
+        assert!(
+            thread == "write" || thread.starts_with("gauge-pool"),
+            "ran on {thread}"
+        );
+    }
+    let (readers, writers, readers_during_writes) = deadline(gauge.peaks()).await;
+    assert!(readers >= 2, "reads ran one at a time");
+    assert!(
+        readers <= 3,
+        "the handle's limit is 3, {readers} reads ran at once"
+    );
+    assert_eq!(writers, 1);
+    assert_eq!(readers_during_writes, 0);
+    assert_eq!(deadline(gauge.write(0)).await, 4);
+    gauge.clone().blocking_write_on_a_thread();
+}
+
+trait ResetOnAThread {
+    fn blocking_write_on_a_thread(self);
+}
+
+impl ResetOnAThread for AsyncGauge {
+    fn blocking_write_on_a_thread(self) {
+        std::thread::spawn(move || self.blocking_write().reset())
+            .join()
+            .unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_method_limit_applies_to_that_method() {
+    let gauge = deadline(AsyncGauge::new()).await;
+    let calls: Vec<_> = (0..4)
+        .map(|_| {
+            let gauge = gauge.clone();
+            tokio::spawn(async move { gauge.read_alone(10).await })
+        })
+        .collect();
+    for call in calls {
+        assert_eq!(
+            deadline(call).await.unwrap(),
+            1,
+            "another read ran beside it"
+        );
+    }
+}
+
+/// A gate that a call waits at until the test opens it.
+#[derive(Clone, Debug, Default)]
+pub struct Gate(std::sync::Arc<(std::sync::Mutex<bool>, std::sync::Condvar)>);
+
+impl Gate {
+    fn open(&self) {
+        *self.0.0.lock().unwrap() = true;
+        self.0.1.notify_all();
+    }
+
+    fn wait(&self) {
+        let open = self.0.0.lock().unwrap();
+        let (_open, timeout) = self
+            .0
+            .1
+            .wait_timeout_while(open, bridge_tests::DEADLINE, |open| !*open)
+            .unwrap();
+        assert!(!timeout.timed_out(), "the gate never opened");
+    }
+}
+
+/// A legacy object whose methods reach the handle again, as sync code that calls migrated
+/// async code might.
+#[derive(Debug, Default)]
+pub struct Ledger {
+    entries: Vec<u64>,
+    runs: usize,
+}
+
+#[sync_to_async(handle = AsyncLedger)]
+impl Ledger {
+    pub fn new() -> Self {
+        Ledger::default()
+    }
+
+    pub fn add(&mut self, amount: u64) -> usize {
+        self.runs += 1;
+        self.entries.push(amount);
+        self.entries.len()
+    }
+
+    /// Adds `amount` once `gate` opens.
+    pub fn gated_add(&mut self, amount: u64, gate: Gate) -> usize {
+        gate.wait();
+        self.add(amount)
+    }
+
+    pub fn runs(&self) -> usize {
+        self.runs
+    }
+
+    /// Awaits a method of its own handle from inside a call: it would wait for itself.
+    pub fn reenter(&self, handle: AsyncLedger) -> usize {
+        bridge_runtime::block_on(handle.runs())
+    }
+
+    /// Takes the handle's lock from inside a call: it would wait for itself.
+    pub fn relock(&self, handle: AsyncLedger) -> usize {
+        handle.blocking_read().runs
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_that_would_wait_for_itself_panics_instead() {
+    let ledger = deadline(AsyncLedger::new()).await;
+    for (which, call) in [
+        (
+            "reenter",
+            tokio::spawn({
+                let ledger = ledger.clone();
+                async move { ledger.reenter(ledger.clone()).await }
+            }),
+        ),
+        (
+            "relock",
+            tokio::spawn({
+                let ledger = ledger.clone();
+                async move { ledger.relock(ledger.clone()).await }
+            }),
+        ),
+    ] {
+        let panic = deadline(call).await.unwrap_err().into_panic();
+        let message = panic_message(&*panic).unwrap_or_default().to_owned();
+        assert!(
+            message.contains("from inside a call on the same object"),
+            "{which}: {message}"
+        );
+    }
+    // The object is still usable.
+    assert_eq!(deadline(ledger.add(1)).await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_starts_when_first_polled_and_then_runs_to_completion() {
+    let ledger = deadline(AsyncLedger::new()).await;
+    // Dropped before it is polled: nothing runs.
+    drop(ledger.add(1));
+
+    // Dropped while it waits for the object, which sync code holds: nothing runs either.
+    let (held, is_held) = tokio::sync::oneshot::channel();
+    let release = Gate::default();
+    let holder = std::thread::spawn({
+        let (ledger, release) = (ledger.clone(), release.clone());
+        move || {
+            let _guard = ledger.blocking_write();
+            held.send(()).unwrap();
+            release.wait();
+        }
+    });
+    deadline(is_held).await.unwrap();
+    let waiting = tokio::time::timeout(Duration::from_millis(5), ledger.add(3)).await;
+    assert!(waiting.is_err());
+    release.open();
+    deadline(tokio::task::spawn_blocking(move || holder.join().unwrap()))
+        .await
+        .unwrap();
+    assert_eq!(deadline(ledger.runs()).await, 0);
+
+    // Dropped once handed to its thread: it still runs to completion. The object is free, so
+    // the first poll hands the call over; it then waits at the gate, so it cannot be done
+    // before the timeout drops its future.
+    let gate = Gate::default();
+    let started =
+        tokio::time::timeout(Duration::from_millis(5), ledger.gated_add(4, gate.clone())).await;
+    assert!(started.is_err());
+    gate.open();
+    let check = ledger.clone();
+    deadline(tokio::task::spawn_blocking(move || {
+        wait_until("the dropped call to finish", || {
+            check.blocking_read().runs == 1
+        })
+    }))
+    .await
+    .unwrap();
+}

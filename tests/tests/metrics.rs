@@ -1,0 +1,267 @@
+//! `bridge_runtime::metrics`: exact counts under concurrency, queue wait measured apart from
+//! run time, and the report. Figures are compared with each other, never with wall-clock
+//! constants.
+
+use std::sync::LazyLock;
+use std::time::Duration;
+
+use bridge_runtime::metrics::{self, FnMetrics};
+use bridge_runtime::{CallSite, Pool, sync_to_async};
+use bridge_tests::deadline;
+
+/// The record of the site `name` (a fn of this test crate, `metrics::name`).
+fn record(name: &str) -> FnMetrics {
+    let full = format!("metrics::{name}");
+    metrics::snapshot()
+        .get(&full)
+        .cloned()
+        .unwrap_or_else(|| panic!("no record for {full}"))
+}
+
+const TASKS: u64 = 8;
+const CALLS: u64 = 10_000;
+
+#[sync_to_async(limit = 3)]
+fn limited(i: u64) -> u64 {
+    i + 1
+}
+
+#[sync_to_async]
+fn unlimited(i: u64) -> u64 {
+    i + 1
+}
+
+/// 10,000 calls from 8 tasks, each keeping many calls in flight: every call is counted once,
+/// none is left in flight, and the peak respects the limit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn counts_are_exact_under_ten_thousand_concurrent_calls() {
+    let mut tasks = Vec::new();
+    for task in 0..TASKS {
+        tasks.push(tokio::spawn(async move {
+            let mut calls = tokio::task::JoinSet::new();
+            for i in 0..CALLS / TASKS {
+                let n = task * 10_000 + i;
+                calls.spawn(async move { (limited_async(n).await, unlimited_async(n).await) });
+            }
+            let mut sum = 0;
+            while let Some(result) = calls.join_next().await {
+                let (a, b) = result.unwrap();
+                sum += a + b;
+            }
+            sum
+        }));
+    }
+    let mut sum = 0;
+    for task in tasks {
+        sum += deadline(task).await.unwrap();
+    }
+    let expected: u64 = (0..TASKS)
+        .flat_map(|task| (0..CALLS / TASKS).map(move |i| 2 * (task * 10_000 + i + 1)))
+        .sum();
+    assert_eq!(sum, expected, "every call returned its own result");
+
+    for (name, limit) in [("limited", Some(3)), ("unlimited", None)] {
+        let record = record(name);
+        assert_eq!(record.calls, CALLS, "{name}: {record:?}");
+        assert_eq!(record.in_flight, 0, "{name}: {record:?}");
+        assert_eq!(record.panics, 0, "{name}: {record:?}");
+        assert_eq!(record.queue_wait.count, CALLS, "{name}: {record:?}");
+        assert_eq!(record.run_time.count, CALLS, "{name}: {record:?}");
+        assert!(record.peak_in_flight >= 1, "{name}: {record:?}");
+        if let Some(limit) = limit {
+            assert!(record.peak_in_flight <= limit, "{name}: {record:?}");
+        }
+        for timing in [record.queue_wait, record.run_time] {
+            assert!(
+                timing.p50 <= timing.p99 && timing.p99 <= timing.max,
+                "{timing:?}"
+            );
+            assert!(timing.max <= timing.total, "{timing:?}");
+        }
+    }
+}
+
+#[sync_to_async]
+fn sometimes_panics(i: u64) -> u64 {
+    assert!(!i.is_multiple_of(3), "multiple of three: {i}");
+    i
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn panics_are_counted_and_leave_no_call_in_flight() {
+    for i in 0..30 {
+        let outcome = tokio::spawn(sometimes_panics_async(i)).await;
+        assert_eq!(outcome.is_err(), i.is_multiple_of(3));
+    }
+    let record = record("sometimes_panics");
+    assert_eq!(record.calls, 30);
+    assert_eq!(record.panics, 10);
+    assert_eq!(record.in_flight, 0);
+    assert_eq!(record.run_time.count, 30);
+}
+
+static ONE_THREAD: LazyLock<Pool> = LazyLock::new(|| Pool::new("metrics-one", 1));
+
+/// Each call is short, but the pool has one thread for ten callers at once.
+#[sync_to_async(executor = ONE_THREAD)]
+fn saturated(ms: u64) {
+    std::thread::sleep(Duration::from_millis(ms));
+}
+
+/// A slow dependency: every call sleeps, and threads are plentiful.
+#[sync_to_async]
+fn slow_dependency(ms: u64) {
+    std::thread::sleep(Duration::from_millis(ms));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_saturated_pool_shows_as_queue_wait() {
+    let calls: Vec<_> = (0..10).map(|_| tokio::spawn(saturated_async(20))).collect();
+    for call in calls {
+        deadline(call).await.unwrap();
+    }
+    let record = record("saturated");
+    assert_eq!(record.calls, 10);
+    assert_eq!(
+        record.peak_in_flight, 10,
+        "all ten were handed over at once"
+    );
+    // One thread runs the ten calls one after another: the n-th waits for n - 1 of them, so
+    // the queue wait adds up to about 4.5 times the run time.
+    assert!(
+        record.queue_wait.total > record.run_time.total * 2,
+        "queue wait dominates: {record:?}"
+    );
+    assert!(
+        record.queue_wait.max > record.run_time.max * 4,
+        "{record:?}"
+    );
+    assert!(record.queue_wait.p99 > record.run_time.p99, "{record:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_dependency_shows_as_run_time() {
+    let calls: Vec<_> = (0..4)
+        .map(|_| tokio::spawn(slow_dependency_async(30)))
+        .collect();
+    for call in calls {
+        deadline(call).await.unwrap();
+    }
+    let record = record("slow_dependency");
+    assert_eq!(record.calls, 4);
+    assert!(
+        record.run_time.total > record.queue_wait.total * 5,
+        "run time dominates: {record:?}"
+    );
+    assert!(record.run_time.p50 > record.queue_wait.p99, "{record:?}");
+}
+
+/// A caller waiting for a `limit` slot is waiting in the queue: that wait is queue wait, not
+/// run time, and it is not a call in flight yet.
+#[sync_to_async(limit = 1)]
+fn one_at_a_time(ms: u64) {
+    std::thread::sleep(Duration::from_millis(ms));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn waiting_for_a_limit_slot_is_queue_wait() {
+    let calls: Vec<_> = (0..6)
+        .map(|_| tokio::spawn(one_at_a_time_async(15)))
+        .collect();
+    for call in calls {
+        deadline(call).await.unwrap();
+    }
+    let record = record("one_at_a_time");
+    assert_eq!(record.calls, 6);
+    assert_eq!(record.peak_in_flight, 1);
+    assert!(
+        record.queue_wait.total > record.run_time.total,
+        "five callers queued behind the limit: {record:?}"
+    );
+}
+
+static RESIZE: CallSite = CallSite::with_limit("app::avatars::resize", 2);
+static UNNAMED_CALLS: u64 = 5;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_named_call_site_records_closures_under_its_name() {
+    let calls: Vec<_> = (0..20u64)
+        .map(|i| tokio::spawn(RESIZE.to_thread(move || i * 2)))
+        .collect();
+    let mut sum = 0;
+    for call in calls {
+        sum += deadline(call).await.unwrap();
+    }
+    assert_eq!(sum, 380);
+    let pool = Pool::new("metrics-named", 2);
+    assert_eq!(deadline(RESIZE.run_in(&pool, || 7)).await, 7);
+    let snapshot = metrics::snapshot();
+    let resize = snapshot.get("app::avatars::resize").unwrap();
+    assert_eq!(resize.calls, 21);
+    assert_eq!(resize.in_flight, 0);
+    assert!(resize.peak_in_flight <= 2, "{resize:?}");
+
+    // Anonymous calls share one record per function.
+    let before = metrics::snapshot()
+        .get("bridge_runtime::to_thread")
+        .map_or(0, |r| r.calls);
+    for _ in 0..UNNAMED_CALLS {
+        deadline(bridge_runtime::to_thread(|| ())).await;
+    }
+    let after = metrics::snapshot()
+        .get("bridge_runtime::to_thread")
+        .unwrap()
+        .calls;
+    // Other tests in this binary may call `to_thread` at the same time.
+    assert!(after >= before + UNNAMED_CALLS);
+}
+
+#[sync_to_async]
+fn never_polled() {}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_future_dropped_before_its_first_poll_is_not_a_call() {
+    drop(never_polled_async());
+    assert!(metrics::snapshot().get("metrics::never_polled").is_none());
+}
+
+#[sync_to_async]
+fn quick() {}
+
+#[sync_to_async]
+fn sluggish() {
+    std::thread::sleep(Duration::from_millis(40));
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn the_report_is_a_table_sorted_by_total_time() {
+    for _ in 0..3 {
+        deadline(quick_async()).await;
+        deadline(sluggish_async()).await;
+    }
+    let report = metrics::report();
+    let header = report.lines().next().unwrap();
+    for column in [
+        "fn", "calls", "now", "peak", "panics", "queue:", "run:", "p50", "p99", "max",
+    ] {
+        assert!(header.contains(column), "{header}");
+    }
+    let line = |name: &str| {
+        report
+            .lines()
+            .position(|line| line.starts_with(&format!("metrics::{name} ")))
+            .unwrap_or_else(|| panic!("no line for {name}:\n{report}"))
+    };
+    assert!(line("sluggish") < line("quick"), "slowest first:\n{report}");
+    // Every row is as wide as the header: the columns line up.
+    let width = header.chars().count();
+    for row in report
+        .lines()
+        .skip(1)
+        .filter(|l| l.starts_with("metrics::"))
+    {
+        assert_eq!(row.chars().count(), width, "aligned:\n{report}");
+    }
+    let sluggish = report.lines().nth(line("sluggish")).unwrap();
+    assert!(sluggish.contains(" 3 "), "three calls: {sluggish}");
+}
