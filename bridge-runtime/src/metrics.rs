@@ -109,9 +109,9 @@ impl Recorder {
         recorder
     }
 
-    fn snapshot(&self, scale: f64) -> FnMetrics {
+    fn snapshot(&self) -> FnMetrics {
         let flight = &self.flight;
-        let run_time = self.run_time.snapshot(scale);
+        let run_time = self.run_time.snapshot();
         let in_flight = flight.in_flight.load(Relaxed);
         FnMetrics {
             name: self.name,
@@ -119,7 +119,7 @@ impl Recorder {
             in_flight,
             peak_in_flight: flight.peak_in_flight.load(Relaxed),
             panics: flight.panics.load(Relaxed),
-            queue_wait: self.queue_wait.snapshot(scale),
+            queue_wait: self.queue_wait.snapshot(),
             run_time,
         }
     }
@@ -176,7 +176,7 @@ impl Admitted {
         self.flight
             .recorder
             .queue_wait
-            .record(now.saturating_sub(self.since));
+            .record(clock::nanos_between(self.since, now));
         Running {
             since: now,
             flight: self.flight,
@@ -197,7 +197,7 @@ impl Running {
         let recorder = self.flight.recorder;
         recorder
             .run_time
-            .record(clock::now().saturating_sub(self.since));
+            .record(clock::nanos_between(self.since, clock::now()));
         if panicked {
             recorder.flight.panics.fetch_add(1, Relaxed);
         }
@@ -229,10 +229,10 @@ impl Drop for InFlight {
 /// Sub-buckets per power of two, as a shift: 8 buckets per octave.
 const SUB_BITS: u32 = 3;
 const SUB: u64 = 1 << SUB_BITS;
-/// Enough buckets for every `u64` count of ticks.
+/// Enough buckets for every `u64` count of nanoseconds.
 const BUCKETS: usize = ((64 - SUB_BITS) as usize + 1) * SUB as usize;
 
-/// A lock-free log-linear histogram of durations, in [`clock`] ticks. Aligned so that the two
+/// A lock-free log-linear histogram of durations, in nanoseconds. Aligned so that the two
 /// histograms of a site, written by different threads, do not share a cache line.
 #[repr(align(64))]
 struct Histogram {
@@ -250,17 +250,17 @@ impl Histogram {
         }
     }
 
-    fn record(&self, ticks: u64) {
-        self.buckets[bucket(ticks)].fetch_add(1, Relaxed);
-        self.total.fetch_add(ticks, Relaxed);
-        if ticks > self.max.load(Relaxed) {
-            self.max.fetch_max(ticks, Relaxed);
+    fn record(&self, nanos: u64) {
+        self.buckets[bucket(nanos)].fetch_add(1, Relaxed);
+        self.total.fetch_add(nanos, Relaxed);
+        if nanos > self.max.load(Relaxed) {
+            self.max.fetch_max(nanos, Relaxed);
         }
     }
 
-    /// The distribution, in nanoseconds: `scale` is nanoseconds per tick.
-    fn snapshot(&self, scale: f64) -> Timing {
-        let nanos = |ticks: u64| Duration::from_nanos((ticks as f64 * scale) as u64);
+    /// The distribution.
+    fn snapshot(&self) -> Timing {
+        let nanos = Duration::from_nanos;
         let counts: Vec<u64> = self.buckets.iter().map(|b| b.load(Relaxed)).collect();
         let count: u64 = counts.iter().sum();
         let max = self.max.load(Relaxed);
@@ -290,13 +290,13 @@ impl Histogram {
     }
 }
 
-/// The bucket of `ticks`: exact below 8, then 8 buckets per power of two.
-fn bucket(ticks: u64) -> usize {
-    if ticks < SUB {
-        return ticks as usize;
+/// The bucket of `nanos`: exact below 8, then 8 buckets per power of two.
+fn bucket(nanos: u64) -> usize {
+    if nanos < SUB {
+        return nanos as usize;
     }
-    let exp = 63 - ticks.leading_zeros();
-    let sub = (ticks >> (exp - SUB_BITS)) & (SUB - 1);
+    let exp = 63 - nanos.leading_zeros();
+    let sub = (nanos >> (exp - SUB_BITS)) & (SUB - 1);
     ((exp - SUB_BITS + 1) as u64 * SUB + sub) as usize
 }
 
@@ -406,17 +406,13 @@ pub struct Stalls {
 }
 
 /// The metrics of every call site called so far, as plain data.
-///
-/// The first snapshot of a process may wait up to 20 ms, to calibrate the clock calls are timed
-/// with against `Instant`.
 pub fn snapshot() -> Snapshot {
     let recorders: Vec<&'static Recorder> = REGISTRY
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
         .clone();
-    let scale = clock::nanos_per_tick();
     Snapshot {
-        fns: recorders.iter().map(|r| r.snapshot(scale)).collect(),
+        fns: recorders.iter().map(|r| r.snapshot()).collect(),
         stalls: crate::watchdog::totals(),
     }
 }
@@ -517,94 +513,23 @@ fn human(duration: Duration) -> String {
     text
 }
 
-/// The clock calls are timed with: the CPU's time-stamp counter where it is invariant (constant
-/// rate, running in every power state), which reads in a fraction of the time of
-/// `Instant::now()`; `Instant` elsewhere. Ticks become nanoseconds only in a snapshot.
+/// The clock calls are timed with. `quanta` reads the CPU's time-stamp counter where it is
+/// reliable, in a fraction of the time of `Instant::now()`, and the OS clock elsewhere.
 mod clock {
-    use std::sync::OnceLock;
-    use std::sync::atomic::{AtomicU8, Ordering::Relaxed};
-    use std::time::{Duration, Instant};
+    use std::sync::LazyLock;
 
-    /// 0: not decided yet; 1: `Instant`; 2: the time-stamp counter.
-    static SOURCE: AtomicU8 = AtomicU8::new(0);
-    /// A reading of both clocks, taken when the source was chosen.
-    static ANCHOR: OnceLock<(Instant, u64)> = OnceLock::new();
-    /// How long a time-stamp counter is compared with `Instant` before its rate is trusted.
-    const CALIBRATION: Duration = Duration::from_millis(20);
+    static CLOCK: LazyLock<quanta::Clock> = LazyLock::new(quanta::Clock::new);
 
-    /// The current time, in ticks.
+    /// The current time, in the clock's raw units.
     #[inline]
     pub(super) fn now() -> u64 {
-        match SOURCE.load(Relaxed) {
-            2 => tsc(),
-            1 => since_anchor(),
-            _ => choose(),
-        }
+        CLOCK.raw()
     }
 
-    /// Nanoseconds per tick. The first call may wait up to 20 ms to calibrate the counter.
-    pub(super) fn nanos_per_tick() -> f64 {
-        if SOURCE.load(Relaxed) != 2 {
-            return 1.0;
-        }
-        let &(instant, ticks) = ANCHOR.get().expect("the anchor is set with the source");
-        let waited = instant.elapsed();
-        if waited < CALIBRATION {
-            std::thread::sleep(CALIBRATION - waited);
-        }
-        let (elapsed, counted) = (instant.elapsed(), tsc().wrapping_sub(ticks));
-        if counted == 0 {
-            return 1.0;
-        }
-        elapsed.as_nanos() as f64 / counted as f64
-    }
-
-    #[cold]
-    fn choose() -> u64 {
-        let source = if invariant_tsc() { 2 } else { 1 };
-        ANCHOR.get_or_init(|| (Instant::now(), tsc()));
-        // Every thread that races here decides the same.
-        SOURCE.store(source, Relaxed);
-        now()
-    }
-
-    fn since_anchor() -> u64 {
-        let &(instant, _) = ANCHOR.get().expect("the anchor is set with the source");
-        u64::try_from(instant.elapsed().as_nanos()).unwrap_or(u64::MAX)
-    }
-
-    #[cfg(target_arch = "x86_64")]
-    fn invariant_tsc() -> bool {
-        use std::arch::x86_64::__cpuid;
-        // CPUID 0x8000_0007, EDX bit 8: the counter runs at a constant rate in every state.
-        __cpuid(0x8000_0000).eax >= 0x8000_0007 && __cpuid(0x8000_0007).edx & (1 << 8) != 0
-    }
-
-    #[cfg(not(target_arch = "x86_64"))]
-    fn invariant_tsc() -> bool {
-        false
-    }
-
-    #[cfg(target_arch = "x86_64")]
+    /// Nanoseconds from `start` to `end`, two readings of [`now`]; zero if `end` is earlier.
     #[inline]
-    fn tsc() -> u64 {
-        // SAFETY: `rdtsc` exists on every x86_64 CPU and only reads a counter.
-        unsafe { std::arch::x86_64::_rdtsc() }
-    }
-
-    #[cfg(not(target_arch = "x86_64"))]
-    fn tsc() -> u64 {
-        0
-    }
-
-    #[cfg(test)]
-    #[test]
-    fn ticks_convert_to_elapsed_time() {
-        let start = now();
-        std::thread::sleep(Duration::from_millis(30));
-        let ticks = now().saturating_sub(start);
-        let nanos = ticks as f64 * nanos_per_tick();
-        assert!((25e6..2e9).contains(&nanos), "{nanos} ns for a 30 ms sleep");
+    pub(super) fn nanos_between(start: u64, end: u64) -> u64 {
+        CLOCK.delta_as_nanos(start, end)
     }
 }
 
@@ -647,7 +572,7 @@ mod tests {
         for ms in 1..=100 {
             histogram.record(ms * 1_000_000);
         }
-        let timing = histogram.snapshot(1.0);
+        let timing = histogram.snapshot();
         assert_eq!(timing.count, 100);
         assert_eq!(timing.total, Duration::from_millis(5050));
         assert_eq!(timing.max, Duration::from_millis(100));
