@@ -12,7 +12,7 @@ use tracing::dispatcher::{self, Dispatch};
 use tracing::subscriber::NoSubscriber;
 
 use crate::executor::{DefaultExecutor, Executor, Job};
-use crate::metrics::{Admitted, Dispatched, Recorder};
+use crate::metrics::{Admitted, Dispatched, Ended, Recorder};
 use crate::spin;
 
 /// A named place that dispatches blocking calls: its name, its optional concurrency limit and
@@ -148,6 +148,10 @@ static RUN_IN: CallSite = CallSite::new("bridge_runtime::run_in");
 
 type Outcome<R> = Result<R, Box<dyn Any + Send + 'static>>;
 
+/// What comes back from the worker thread: the outcome, and the call's metrics left to record
+/// where the outcome is received (see [`Running::end`](crate::metrics::Running::end)).
+type Finished<R> = (Outcome<R>, Option<Ended>);
+
 /// Runs `f` on `executor` and returns its result, re-raising its panic.
 ///
 /// This is the one path a bridged call takes to a thread:
@@ -206,7 +210,7 @@ where
 /// The call as it runs on the worker thread: its metrics recorded, in the caller's `tracing`
 /// context, its panic caught, its limit slot released when it ends (or when it is dropped
 /// without running).
-fn prepare<F, R>(admitted: Admitted, f: F) -> impl FnOnce() -> Outcome<R> + Send + 'static
+fn prepare<F, R>(admitted: Admitted, f: F) -> impl FnOnce() -> Finished<R> + Send + 'static
 where
     F: FnOnce() -> R + Send + 'static,
     R: Send + 'static,
@@ -215,8 +219,8 @@ where
     move || {
         let running = admitted.start();
         let outcome = context.enter(|| panic::catch_unwind(AssertUnwindSafe(f)));
-        running.finish(outcome.is_err());
-        outcome
+        let ended = running.end(outcome.is_err());
+        (outcome, ended)
     }
 }
 
@@ -224,8 +228,8 @@ where
 /// dropped the job without running it.
 async fn through<E, R>(
     executor: &E,
-    call: impl FnOnce() -> Outcome<R> + Send + 'static,
-) -> Option<Outcome<R>>
+    call: impl FnOnce() -> Finished<R> + Send + 'static,
+) -> Option<Finished<R>>
 where
     E: Executor + ?Sized,
     R: Send + 'static,
@@ -254,8 +258,13 @@ where
     outcome.await.ok()
 }
 
-/// The caller's side of the outcome: the value, or the call's panic re-raised.
-fn finish<R>(site: &CallSite, outcome: Option<Outcome<R>>) -> R {
+/// The caller's side of the outcome: the call's metrics recorded, then the value, or the
+/// call's panic re-raised.
+fn finish<R>(site: &CallSite, finished: Option<Finished<R>>) -> R {
+    let outcome = finished.map(|(outcome, ended)| {
+        drop(ended);
+        outcome
+    });
     match outcome {
         Some(Ok(value)) => value,
         Some(Err(payload)) => panic::resume_unwind(payload),
@@ -344,8 +353,10 @@ where
 /// What [`prepare`] and [`CallSite::admit`] record for one call, in the same order, without
 /// the thread hop (for the `overhead` bench).
 pub(crate) fn record_one_call(site: &'static CallSite) {
-    Dispatched::new(site.recorder())
-        .admitted(None)
-        .start()
-        .finish(false);
+    drop(
+        Dispatched::new(site.recorder())
+            .admitted(None)
+            .start()
+            .end(false),
+    );
 }

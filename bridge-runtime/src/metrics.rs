@@ -170,38 +170,65 @@ pub(crate) struct Admitted {
 }
 
 impl Admitted {
-    /// The call starts on its thread: its queue wait ends.
+    /// The call starts on its thread: its queue wait ends. Only the clock is read here.
     pub(crate) fn start(self) -> Running {
-        let now = clock::now();
-        self.flight
-            .recorder
-            .queue_wait
-            .record(clock::nanos_between(self.since, now));
         Running {
-            since: now,
-            flight: self.flight,
+            started: clock::now(),
+            admitted: self,
         }
     }
 }
 
 /// A call running on its thread.
 pub(crate) struct Running {
-    since: u64,
-    flight: InFlight,
+    started: u64,
+    admitted: Admitted,
 }
 
 impl Running {
-    /// The call has returned (or panicked): its run time ends, it leaves the in-flight count,
-    /// and then its limit slot is released.
-    pub(crate) fn finish(mut self, panicked: bool) {
+    /// The call has returned (or panicked): its run time ends.
+    ///
+    /// What is left to record comes back as an [`Ended`], which records when dropped, on
+    /// whichever thread drops it: the caller's, once it has the result, so that the thread
+    /// that ran the call touches no shared counter before the caller is woken (on a
+    /// multi-core machine, that is a cache-line transfer on the reply's critical path). A
+    /// call that holds a limit slot records here and now instead, so that the slot is
+    /// released as soon as the call ends.
+    pub(crate) fn end(self, panicked: bool) -> Option<Ended> {
+        let ended = Ended {
+            queued: self.admitted.since,
+            started: self.started,
+            ended: clock::now(),
+            panicked,
+            flight: self.admitted.flight,
+        };
+        ended.flight.permit.is_none().then_some(ended)
+    }
+}
+
+/// A call that has ended, not yet recorded: see [`Running::end`].
+pub(crate) struct Ended {
+    queued: u64,
+    started: u64,
+    ended: u64,
+    panicked: bool,
+    flight: InFlight,
+}
+
+impl Drop for Ended {
+    fn drop(&mut self) {
         let recorder = self.flight.recorder;
         recorder
+            .queue_wait
+            .record(clock::nanos_between(self.queued, self.started));
+        recorder
             .run_time
-            .record(clock::nanos_between(self.since, clock::now()));
-        if panicked {
+            .record(clock::nanos_between(self.started, self.ended));
+        if self.panicked {
             recorder.flight.panics.fetch_add(1, Relaxed);
         }
         self.flight.ended = true;
+        // `self.flight` is dropped after this body: the call leaves the in-flight count.
     }
 }
 
