@@ -8,46 +8,26 @@ pub fn fetch_user(id: u64, realm: &str) -> Result<User, StoreError> {
 pub async fn fetch_user_async(id: u64, realm: &str) -> Result<User, StoreError> {
     #[allow(non_camel_case_types, dead_code)]
     struct fetch_user_async {}
-    #[allow(clippy::too_many_arguments, clippy::type_complexity)]
-    fn __bridge_job<
-        '__bridge,
-        __A0: ::bridge_runtime::__private::Sendable<fetch_user_async> + 'static,
-        __A1: ::bridge_runtime::__private::Sendable<fetch_user_async> + 'static,
-        __R: ::bridge_runtime::__private::Sendable<fetch_user_async> + 'static,
-        __F,
-    >(
-        __site: &'static ::bridge_runtime::__private::CallSite,
-        __f: __F,
-        __a0: __A0,
-        __a1: __A1,
-    ) -> ::core::pin::Pin<
-        ::std::boxed::Box<
-            dyn ::core::future::Future<Output = __R> + ::core::marker::Send + '__bridge,
-        >,
-    >
-    where
-        __F: ::core::ops::FnOnce(__A0, __A1) -> __R + ::core::marker::Send + 'static,
-    {
-        ::std::boxed::Box::pin(
-            ::bridge_runtime::__private::dispatch_default(
-                __site,
-                move || __f(__a0, __a1),
-            ),
-        )
-    }
     static __BRIDGE_SITE: ::bridge_runtime::__private::CallSite = ::bridge_runtime::__private::CallSite::new(
         ::core::concat!(::core::module_path!(), "::fetch_user"),
     );
-    __bridge_job::<
-        u64,
-        <str as ::std::borrow::ToOwned>::Owned,
-        Result<User, StoreError>,
-        _,
-    >(
+    let (__a0, __a1) = (
+        ::bridge_runtime::__private::send_cell::<fetch_user_async, u64>(id),
+        ::bridge_runtime::__private::send_cell::<
+            fetch_user_async,
+            <str as ::std::borrow::ToOwned>::Owned,
+        >(<str as ::std::borrow::ToOwned>::to_owned(realm)),
+    );
+    ::bridge_runtime::__private::dispatch_default(
             &__BRIDGE_SITE,
-            |__a0, __a1| fetch_user(__a0, ::core::borrow::Borrow::<str>::borrow(&__a1)),
-            id,
-            <str as ::std::borrow::ToOwned>::to_owned(realm),
+            move || {
+                let (__a0, __a1) = (__a0.into_inner(), __a1.into_inner());
+                ::bridge_runtime::__private::send_cell::<
+                    fetch_user_async,
+                    Result<User, StoreError>,
+                >(fetch_user(__a0, ::core::borrow::Borrow::<str>::borrow(&__a1)))
+            },
         )
         .await
+        .into_inner()
 }

@@ -4,41 +4,25 @@
 pub async fn read_to_string(path: &Path) -> std::io::Result<String> {
     #[allow(non_camel_case_types, dead_code)]
     struct read_to_string {}
-    #[allow(clippy::too_many_arguments, clippy::type_complexity)]
-    fn __bridge_job<
-        '__bridge,
-        __A0: ::bridge_runtime::__private::Sendable<read_to_string> + 'static,
-        __R: ::bridge_runtime::__private::Sendable<read_to_string> + 'static,
-        __F,
-    >(
-        __site: &'static ::bridge_runtime::__private::CallSite,
-        __f: __F,
-        __a0: __A0,
-    ) -> ::core::pin::Pin<
-        ::std::boxed::Box<
-            dyn ::core::future::Future<Output = __R> + ::core::marker::Send + '__bridge,
-        >,
-    >
-    where
-        __F: ::core::ops::FnOnce(__A0) -> __R + ::core::marker::Send + 'static,
-    {
-        ::std::boxed::Box::pin(
-            ::bridge_runtime::__private::dispatch_default(__site, move || __f(__a0)),
-        )
-    }
     static __BRIDGE_SITE: ::bridge_runtime::__private::CallSite = ::bridge_runtime::__private::CallSite::new(
         "std::fs::read_to_string",
     );
-    __bridge_job::<
-        <Path as ::std::borrow::ToOwned>::Owned,
-        std::io::Result<String>,
-        _,
-    >(
+    let (__a0,) = (
+        ::bridge_runtime::__private::send_cell::<
+            read_to_string,
+            <Path as ::std::borrow::ToOwned>::Owned,
+        >(<Path as ::std::borrow::ToOwned>::to_owned(path)),
+    );
+    ::bridge_runtime::__private::dispatch_default(
             &__BRIDGE_SITE,
-            |__a0| std::fs::read_to_string(
-                ::core::borrow::Borrow::<Path>::borrow(&__a0),
-            ),
-            <Path as ::std::borrow::ToOwned>::to_owned(path),
+            move || {
+                let (__a0,) = (__a0.into_inner(),);
+                ::bridge_runtime::__private::send_cell::<
+                    read_to_string,
+                    std::io::Result<String>,
+                >(std::fs::read_to_string(::core::borrow::Borrow::<Path>::borrow(&__a0)))
+            },
         )
         .await
+        .into_inner()
 }

@@ -21,49 +21,31 @@ where
 {
     #[allow(non_camel_case_types, dead_code)]
     struct parse_all_async {}
-    #[allow(clippy::too_many_arguments, clippy::type_complexity)]
-    fn __bridge_job<
-        '__bridge,
-        __A0: ::bridge_runtime::__private::Sendable<parse_all_async> + 'static,
-        __A1: ::bridge_runtime::__private::Sendable<parse_all_async> + 'static,
-        __R: ::bridge_runtime::__private::Sendable<parse_all_async> + 'static,
-        __F,
-    >(
-        __site: &'static ::bridge_runtime::__private::CallSite,
-        __f: __F,
-        __a0: __A0,
-        __a1: __A1,
-    ) -> ::core::pin::Pin<
-        ::std::boxed::Box<
-            dyn ::core::future::Future<Output = __R> + ::core::marker::Send + '__bridge,
-        >,
-    >
-    where
-        __F: ::core::ops::FnOnce(__A0, __A1) -> __R + ::core::marker::Send + 'static,
-    {
-        ::std::boxed::Box::pin(
-            ::bridge_runtime::__private::dispatch_default(
-                __site,
-                move || __f(__a0, __a1),
-            ),
-        )
-    }
     static __BRIDGE_SITE: ::bridge_runtime::__private::CallSite = ::bridge_runtime::__private::CallSite::new(
         ::core::concat!(::core::module_path!(), "::parse_all"),
     );
-    __bridge_job::<
-        <[String] as ::std::borrow::ToOwned>::Owned,
-        _,
-        Vec<T>,
-        _,
-    >(
+    let (__a0, __a1) = (
+        ::bridge_runtime::__private::send_cell::<
+            parse_all_async,
+            <[String] as ::std::borrow::ToOwned>::Owned,
+        >(<[String] as ::std::borrow::ToOwned>::to_owned(lines)),
+        ::bridge_runtime::__private::send_cell::<parse_all_async, _>(sep),
+    );
+    ::bridge_runtime::__private::dispatch_default(
             &__BRIDGE_SITE,
-            |__a0, __a1| parse_all::<
-                T,
-                N,
-            >(::core::borrow::Borrow::<[String]>::borrow(&__a0), __a1),
-            <[String] as ::std::borrow::ToOwned>::to_owned(lines),
-            sep,
+            move || {
+                let (__a0, __a1) = (__a0.into_inner(), __a1.into_inner());
+                ::bridge_runtime::__private::send_cell::<
+                    parse_all_async,
+                    Vec<T>,
+                >(
+                    parse_all::<
+                        T,
+                        N,
+                    >(::core::borrow::Borrow::<[String]>::borrow(&__a0), __a1),
+                )
+            },
         )
         .await
+        .into_inner()
 }

@@ -8,44 +8,25 @@ fn build_report((year, month): (u16, u8), _: Verbose) -> Report {
 async fn load_report(__arg0: (u16, u8), __arg1: Verbose) -> Report {
     #[allow(non_camel_case_types, dead_code)]
     struct load_report {}
-    #[allow(clippy::too_many_arguments, clippy::type_complexity)]
-    fn __bridge_job<
-        '__bridge,
-        __A0: crate::deps::bridge::__private::Sendable<load_report> + 'static,
-        __A1: crate::deps::bridge::__private::Sendable<load_report> + 'static,
-        __R: crate::deps::bridge::__private::Sendable<load_report> + 'static,
-        __F,
-    >(
-        __site: &'static crate::deps::bridge::__private::CallSite,
-        __executor: &'__bridge (impl crate::deps::bridge::Executor + ?::core::marker::Sized),
-        __f: __F,
-        __a0: __A0,
-        __a1: __A1,
-    ) -> ::core::pin::Pin<
-        ::std::boxed::Box<
-            dyn ::core::future::Future<Output = __R> + ::core::marker::Send + '__bridge,
-        >,
-    >
-    where
-        __F: ::core::ops::FnOnce(__A0, __A1) -> __R + ::core::marker::Send + 'static,
-    {
-        ::std::boxed::Box::pin(
-            crate::deps::bridge::__private::dispatch(
-                __site,
-                __executor,
-                move || __f(__a0, __a1),
-            ),
-        )
-    }
     static __BRIDGE_SITE: crate::deps::bridge::__private::CallSite = crate::deps::bridge::__private::CallSite::with_limit(
         ::core::concat!(::core::module_path!(), "::build_report"),
         8,
     );
-    __bridge_job::<
-        (u16, u8),
-        Verbose,
-        Report,
-        _,
-    >(&__BRIDGE_SITE, &DB, |__a0, __a1| build_report(__a0, __a1), __arg0, __arg1)
+    let (__a0, __a1) = (
+        crate::deps::bridge::__private::send_cell::<load_report, (u16, u8)>(__arg0),
+        crate::deps::bridge::__private::send_cell::<load_report, Verbose>(__arg1),
+    );
+    crate::deps::bridge::__private::dispatch(
+            &__BRIDGE_SITE,
+            &DB as &dyn crate::deps::bridge::__private::Executor,
+            move || {
+                let (__a0, __a1) = (__a0.into_inner(), __a1.into_inner());
+                crate::deps::bridge::__private::send_cell::<
+                    load_report,
+                    Report,
+                >(build_report(__a0, __a1))
+            },
+        )
         .await
+        .into_inner()
 }

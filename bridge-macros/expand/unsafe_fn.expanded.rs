@@ -11,41 +11,23 @@ pub unsafe fn checksum(addr: usize, len: usize) -> u32 {
 pub async unsafe fn checksum_async(addr: usize, len: usize) -> u32 {
     #[allow(non_camel_case_types, dead_code)]
     struct checksum_async {}
-    #[allow(clippy::too_many_arguments, clippy::type_complexity)]
-    fn __bridge_job<
-        '__bridge,
-        __A0: ::bridge_runtime::__private::Sendable<checksum_async> + 'static,
-        __A1: ::bridge_runtime::__private::Sendable<checksum_async> + 'static,
-        __R: ::bridge_runtime::__private::Sendable<checksum_async> + 'static,
-        __F,
-    >(
-        __site: &'static ::bridge_runtime::__private::CallSite,
-        __f: __F,
-        __a0: __A0,
-        __a1: __A1,
-    ) -> ::core::pin::Pin<
-        ::std::boxed::Box<
-            dyn ::core::future::Future<Output = __R> + ::core::marker::Send + '__bridge,
-        >,
-    >
-    where
-        __F: ::core::ops::FnOnce(__A0, __A1) -> __R + ::core::marker::Send + 'static,
-    {
-        ::std::boxed::Box::pin(
-            ::bridge_runtime::__private::dispatch_default(
-                __site,
-                move || __f(__a0, __a1),
-            ),
-        )
-    }
     static __BRIDGE_SITE: ::bridge_runtime::__private::CallSite = ::bridge_runtime::__private::CallSite::new(
         ::core::concat!(::core::module_path!(), "::checksum"),
     );
-    __bridge_job::<
-        usize,
-        usize,
-        u32,
-        _,
-    >(&__BRIDGE_SITE, |__a0, __a1| unsafe { checksum(__a0, __a1) }, addr, len)
+    let (__a0, __a1) = (
+        ::bridge_runtime::__private::send_cell::<checksum_async, usize>(addr),
+        ::bridge_runtime::__private::send_cell::<checksum_async, usize>(len),
+    );
+    ::bridge_runtime::__private::dispatch_default(
+            &__BRIDGE_SITE,
+            move || {
+                let (__a0, __a1) = (__a0.into_inner(), __a1.into_inner());
+                ::bridge_runtime::__private::send_cell::<
+                    checksum_async,
+                    u32,
+                >(unsafe { checksum(__a0, __a1) })
+            },
+        )
         .await
+        .into_inner()
 }

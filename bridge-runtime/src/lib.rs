@@ -60,7 +60,7 @@
 //! them as a table. A [`watchdog::Watchdog`] reports each time a runtime could not run a ready
 //! task for longer than a threshold.
 #![deny(missing_docs)]
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
 mod block_on;
 mod dispatch;

@@ -2,7 +2,7 @@
 
 pub use crate::block_on::block_on_twin;
 pub use crate::dispatch::{CallSite, dispatch, dispatch_default, dispatch_sensitive};
-pub use crate::executor::DefaultExecutor;
+pub use crate::executor::{DefaultExecutor, Executor};
 pub use crate::guard::{sync_only, sync_only_method};
 pub use crate::handle::{
     Access, BoxFuture, Dedicated, Exclusive, Handle, Installed, Limit, MethodSendable, Read,
@@ -31,3 +31,32 @@ pub fn record_one_call(site: &'static CallSite) {
 pub trait Sendable<Twin>: Send {}
 
 impl<T: Send, Twin> Sendable<Twin> for T {}
+
+/// A value proven `Send` when it was wrapped by [`send_cell`].
+///
+/// The wrapper itself is `Send` whatever `T` is, so the dispatch that moves it to another
+/// thread reports nothing more about a type [`send_cell`] has already reported.
+#[derive(Debug)]
+pub struct SendCell<T>(T);
+
+/// Wraps `value`, which must be `Send`: the check behind every value that crosses to a twin's
+/// thread. `T` is the fn's own parameter, given by the macro as the user's type token, so a type
+/// that is not `Send` gets one error on that token, naming the type and the twin.
+#[inline]
+pub fn send_cell<Twin, T: Sendable<Twin>>(value: T) -> SendCell<T> {
+    SendCell(value)
+}
+
+impl<T> SendCell<T> {
+    /// The value.
+    #[inline]
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+// SAFETY: a `SendCell<T>` can only be made by `send_cell`, which requires `T: Sendable<_>`,
+// whose supertrait is `Send`. Whether a type is `Send` does not depend on the value or on
+// lifetimes, so every `SendCell<T>` that exists holds a `Send` type.
+#[allow(unsafe_code)]
+unsafe impl<T> Send for SendCell<T> {}

@@ -256,30 +256,14 @@ impl ToTokens for Twin<'_> {
         let attrs = self.attrs();
         let signature = self.signature();
         let twin = self.ident();
-        let hidden = |name: &str| Ident::new(name, Span::mixed_site());
-        let (job, f, result, site, site_arg, executor_arg, lifetime) = (
-            hidden("__bridge_job"),
-            hidden("__f"),
-            hidden("__R"),
-            hidden("__BRIDGE_SITE"),
-            hidden("__site"),
-            hidden("__executor"),
-            syn::Lifetime {
-                apostrophe: Span::mixed_site(),
-                ident: hidden("__bridge"),
-            },
-        );
-        let arg_types: Vec<Ident> = (0..self.params.len())
-            .map(|i| format_ident!("__A{}", i))
-            .collect();
+        let site = Ident::new("__BRIDGE_SITE", Span::mixed_site());
         let args: Vec<Ident> = (0..self.params.len())
             .map(|i| format_ident!("__a{}", i, span = Span::mixed_site()))
             .collect();
         let sent_types = self.params.iter().map(Param::sent_type);
-        let returned = signature::return_type(&self.item.sig.output);
         let returned = match &self.item.sig.output {
             ReturnType::Type(_, ty) if contains_impl(ty) => quote!(_),
-            _ => returned,
+            output => signature::return_type(output),
         };
         let values = self.params.iter().map(Param::value);
         let call_args = self
@@ -290,36 +274,36 @@ impl ToTokens for Twin<'_> {
         let callee = self.callee();
         let (body, allow_unsafe) =
             unsafe_call(&self.item.sig.safety, quote!(#callee(#(#call_args),*)));
-        let limit = &self.args.limit;
         let site_name = self.site_name();
-        let site_new = match limit {
+        let site_new = match &self.args.limit {
             Some(limit) => quote!(#private::CallSite::with_limit(#site_name, #limit)),
             None => quote!(#private::CallSite::new(#site_name)),
         };
-        // The executor, if any, is an `impl Executor` argument built at the user's expression, so
-        // one that is not an executor gets the error there. Without one, the call goes straight
-        // to tokio's blocking pool (`dispatch_default`) or, with `thread_sensitive`, to the
-        // current scope's thread-sensitive executor (`dispatch_sensitive`).
-        let (executor_param, executor, dispatch) = match &self.args.executor {
-            Some(executor) => {
+        // An executor is passed as written, at the user's expression, so that one that is not
+        // an executor gets the error there. Without one, the call goes straight to tokio's
+        // blocking pool (`dispatch_default`) or, with `thread_sensitive`, to the current scope's
+        // thread-sensitive executor (`dispatch_sensitive`).
+        let (dispatch, executor) = match (&self.args.executor, &self.args.thread_sensitive) {
+            (Some(executor), _) => {
+                // A `&dyn Executor` made at the user's expression: one error there if it is not
+                // an executor, and none again at the dispatch.
                 let span = syn::spanned::Spanned::span(executor);
-                (
-                    quote!(#executor_arg: &#lifetime (impl #krate::Executor + ?::core::marker::Sized),),
-                    quote_spanned!(span=> &#executor,),
-                    quote!(#private::dispatch(#site_arg, #executor_arg, move || #f(#(#args),*))),
-                )
+                let executor = quote_spanned!(span=> &#executor as &dyn #private::Executor);
+                (quote!(dispatch), quote!(#executor,))
             }
-            None => {
-                let dispatch = match self.args.thread_sensitive {
-                    Some(_) => quote!(dispatch_sensitive),
-                    None => quote!(dispatch_default),
-                };
-                (
-                    TokenStream::new(),
-                    TokenStream::new(),
-                    quote!(#private::#dispatch(#site_arg, move || #f(#(#args),*))),
-                )
-            }
+            (None, Some(_)) => (quote!(dispatch_sensitive), TokenStream::new()),
+            (None, None) => (quote!(dispatch_default), TokenStream::new()),
+        };
+        // Each value that crosses threads is wrapped in a `SendCell`, whose only constructor
+        // requires `Sendable<twin>`: a type that is not `Send` gets one error, on the user's own
+        // type token, naming the type and the twin, and nothing downstream errs again.
+        let (wrap, unwrap) = if args.is_empty() {
+            (TokenStream::new(), TokenStream::new())
+        } else {
+            (
+                quote!(let (#(#args,)*) = (#(#private::send_cell::<#twin, #sent_types>(#values),)*);),
+                quote!(let (#(#args,)*) = (#(#args.into_inner(),)*);),
+            )
         };
         tokens.extend(quote! {
             #attrs
@@ -327,27 +311,14 @@ impl ToTokens for Twin<'_> {
             #signature {
                 #[allow(non_camel_case_types, dead_code)]
                 struct #twin {}
-                #[allow(clippy::too_many_arguments, clippy::type_complexity)]
-                fn #job<#lifetime, #(#arg_types: #private::Sendable<#twin> + 'static,)* #result: #private::Sendable<#twin> + 'static, __F>(
-                    #site_arg: &'static #private::CallSite,
-                    #executor_param
-                    #f: __F,
-                    #(#args: #arg_types),*
-                ) -> ::core::pin::Pin<::std::boxed::Box<
-                    dyn ::core::future::Future<Output = #result> + ::core::marker::Send + #lifetime
-                >>
-                where
-                    __F: ::core::ops::FnOnce(#(#arg_types),*) -> #result + ::core::marker::Send + 'static,
-                {
-                    ::std::boxed::Box::pin(#dispatch)
-                }
                 static #site: #private::CallSite = #site_new;
-                #job::<#(#sent_types,)* #returned, _>(
-                    &#site,
-                    #executor
-                    |#(#args),*| #body,
-                    #(#values),*
-                ).await
+                #wrap
+                #private::#dispatch(&#site, #executor move || {
+                    #unwrap
+                    #private::send_cell::<#twin, #returned>(#body)
+                })
+                .await
+                .into_inner()
             }
         });
     }
