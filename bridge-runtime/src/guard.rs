@@ -1,6 +1,7 @@
 //! The `#[sync_only]` guard: a sync fn that must not be called on an async runtime worker
 //! thread (Django's `async_unsafe`).
 
+use std::cell::Cell;
 use std::sync::atomic::{AtomicU8, Ordering};
 
 /// The environment variable that turns the guard's panic into a `tracing` warning.
@@ -67,8 +68,46 @@ fn message(name: &str, twin: Option<&str>) -> String {
     )
 }
 
-/// Whether `BRIDGE_ALLOW_ASYNC_UNSAFE` is set (to anything but empty, `0` or `false`); read once.
+thread_local! {
+    /// Set on this thread while [`allow_async_unsafe`] runs.
+    static ALLOWED_HERE: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs `f` with the `#[sync_only]` guards on this thread turned into `tracing` warnings, as
+/// `BRIDGE_ALLOW_ASYNC_UNSAFE=1` does for a whole process.
+///
+/// It is for measuring the anti-pattern on purpose, in a demo or a test, while the rest of the
+/// process stays guarded. Code that calls guarded fns on a runtime thread in production needs
+/// fixing, not this.
+///
+/// ```
+/// #[bridge_runtime::sync_only]
+/// fn legacy_lookup() -> u32 {
+///     7
+/// }
+///
+/// let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+/// // The anti-pattern, measured on purpose: without `allow_async_unsafe` this panics.
+/// let n = bridge_runtime::allow_async_unsafe(|| runtime.block_on(async { legacy_lookup() }));
+/// assert_eq!(n, 7);
+/// ```
+pub fn allow_async_unsafe<T>(f: impl FnOnce() -> T) -> T {
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            ALLOWED_HERE.with(|allowed| allowed.set(self.0));
+        }
+    }
+    let _restore = Restore(ALLOWED_HERE.with(|allowed| allowed.replace(true)));
+    f()
+}
+
+/// Whether the guard only warns: inside [`allow_async_unsafe`] on this thread, or when
+/// `BRIDGE_ALLOW_ASYNC_UNSAFE` is set (to anything but empty, `0` or `false`; read once).
 fn allowed() -> bool {
+    if ALLOWED_HERE.with(Cell::get) {
+        return true;
+    }
     match ALLOW.load(Ordering::Relaxed) {
         1 => false,
         2 => true,

@@ -80,6 +80,7 @@ pub mod __private;
 pub use block_on::block_on;
 pub use dispatch::{CallSite, run_in, to_thread};
 pub use executor::{DefaultExecutor, Executor, Job};
+pub use guard::allow_async_unsafe;
 pub use pool::{Pool, ShutdownTimeout};
 pub use sensitive::{ThreadSensitive, thread_sensitive_scope};
 

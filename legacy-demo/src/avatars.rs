@@ -4,7 +4,7 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use bridge_runtime::sync_to_async;
+use bridge_runtime::{sync_only, sync_to_async};
 use sha2::{Digest, Sha256};
 
 /// Where user `id`'s avatar lives in `dir`.
@@ -33,6 +33,7 @@ pub fn create_avatars(dir: &Path, ids: &[u64], size: usize) -> io::Result<()> {
 /// # Errors
 ///
 /// Any I/O error from reading the file.
+#[sync_only]
 #[sync_to_async]
 pub fn read_avatar(dir: &Path, id: u64) -> io::Result<Vec<u8>> {
     fs::read(avatar_path(dir, id))
@@ -42,6 +43,7 @@ pub fn read_avatar(dir: &Path, id: u64) -> io::Result<Vec<u8>> {
 /// bytes again): deliberately CPU-heavy, like the image work a real report job would do.
 ///
 /// Returns the final digest in hex.
+#[sync_only]
 #[sync_to_async]
 pub fn hash_avatar(bytes: Vec<u8>, rounds: u32) -> String {
     let mut digest = Sha256::digest(&bytes);
@@ -59,6 +61,7 @@ pub fn hash_avatar(bytes: Vec<u8>, rounds: u32) -> String {
 /// # Errors
 ///
 /// Any I/O error from writing the file.
+#[sync_only]
 #[sync_to_async]
 pub fn write_report(path: &Path, text: &str) -> io::Result<()> {
     fs::write(path, text)

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use bridge_runtime::sync_to_async;
+use bridge_runtime::{sync_only, sync_to_async};
 use rusqlite::{Connection, params};
 
 /// One user's row in the directory: the profile, plus what the report job computed.
@@ -89,6 +89,7 @@ pub fn create_schema(path: &Path) -> Result<(), DbError> {
 /// # Errors
 ///
 /// Any SQLite error, such as a transaction already open on this connection.
+#[sync_only]
 #[sync_to_async(thread_sensitive)]
 pub fn begin(db: &Path) -> Result<(), DbError> {
     with_connection(db, |connection| connection.execute_batch("BEGIN IMMEDIATE"))
@@ -100,6 +101,7 @@ pub fn begin(db: &Path) -> Result<(), DbError> {
 /// # Errors
 ///
 /// Any SQLite error.
+#[sync_only]
 #[sync_to_async(thread_sensitive)]
 pub fn save_user(db: &Path, row: &UserRow) -> Result<(), DbError> {
     with_connection(db, |connection| {
@@ -121,6 +123,7 @@ pub fn save_user(db: &Path, row: &UserRow) -> Result<(), DbError> {
 ///
 /// Any SQLite error, such as no transaction open on this connection: the symptom of a
 /// transaction whose calls ran on different threads.
+#[sync_only]
 #[sync_to_async(thread_sensitive)]
 pub fn commit(db: &Path) -> Result<(), DbError> {
     with_connection(db, |connection| connection.execute_batch("COMMIT"))
@@ -131,6 +134,7 @@ pub fn commit(db: &Path) -> Result<(), DbError> {
 /// # Errors
 ///
 /// Any SQLite error.
+#[sync_only]
 #[sync_to_async(thread_sensitive)]
 pub fn load_users(db: &Path) -> Result<Vec<UserRow>, DbError> {
     with_connection(db, |connection| {

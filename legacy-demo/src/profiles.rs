@@ -3,7 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use bridge_runtime::sync_to_async;
+use bridge_runtime::{sync_only, sync_to_async};
 
 /// How to reach the profile service: its base URL and a blocking HTTP client.
 ///
@@ -78,6 +78,7 @@ impl std::error::Error for FetchError {}
 /// # Errors
 ///
 /// [`FetchError`] if the request fails or the answer is not a profile.
+#[sync_only]
 #[sync_to_async]
 pub fn fetch_profile(api: &ProfileApi, id: u64) -> Result<Profile, FetchError> {
     let mut response = api

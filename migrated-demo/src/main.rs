@@ -139,6 +139,10 @@ fn demo(options: Options) -> Result<bool, Box<dyn std::error::Error>> {
     }
     println!();
     print_table(&outcomes);
+    println!(
+        "\nwhere the migrated variants' bridged calls spent their time (bridge_runtime::metrics):\n{}",
+        bridge_runtime::metrics::report()
+    );
     let digest = &outcomes[0].report.digest;
     let same = outcomes
         .iter()

@@ -11,6 +11,7 @@
 //!
 //! It is kept here, deliberately, as the baseline the demo and the tests compare against.
 
+use bridge_runtime::allow_async_unsafe;
 use legacy_demo::{Error, Job, Report};
 
 /// Builds the report by calling the legacy sync pipeline directly. **Do not do this.**
@@ -18,9 +19,12 @@ use legacy_demo::{Error, Job, Report};
 /// Same results as [`legacy_demo::run_report`], because it *is* that fn, but it blocks the
 /// runtime thread for the whole report. Use [`crate::phase1::run_report`] instead.
 ///
+/// The legacy fns are `#[sync_only]`, so this would panic on the first call; the demo runs it
+/// under [`allow_async_unsafe`], which turns the guard into a warning, to measure the harm.
+///
 /// # Errors
 ///
 /// As [`legacy_demo::run_report`].
 pub async fn run_report(job: &Job, ids: &[u64]) -> Result<Report, Error> {
-    legacy_demo::run_report(job, ids, |_| {})
+    allow_async_unsafe(|| legacy_demo::run_report(job, ids, |_| {}))
 }

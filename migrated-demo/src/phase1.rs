@@ -29,7 +29,7 @@
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let service = legacy_demo::ProfileService::start(std::time::Duration::from_millis(1))?;
 //! let api = ProfileApi::new(service.base_url());
-//! assert_eq!(fetch_profile(&api, 7).await?, legacy_demo::fetch_profile(&api, 7)?);
+//! assert_eq!(fetch_profile(&api, 7).await?, legacy_demo::fetch_profile_async(&api, 7).await?);
 //! # Ok(())
 //! # }
 //! ```

@@ -45,7 +45,9 @@ async fn heartbeat_stops_while_the_sync_fn_blocks_the_runtime() {
     // The anti-pattern: the sync fn called directly inside async code. (A timeout cannot
     // interrupt it, since the timer runs on the very thread it blocks; it only keeps the
     // harness honest about the rest of the test.)
-    let measured = timeout(DEADLINE, measure(PERIOD, async { fetch_profile(&api, 1) }))
+    // `fetch_profile` is `#[sync_only]`: the anti-pattern is measured here on purpose.
+    let direct = async { bridge_runtime::allow_async_unsafe(|| fetch_profile(&api, 1)) };
+    let measured = timeout(DEADLINE, measure(PERIOD, direct))
         .await
         .expect("the direct call finished");
     assert_eq!(measured.output.unwrap().id, 1);

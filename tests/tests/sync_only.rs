@@ -285,3 +285,29 @@ fn the_env_var_turns_the_panic_into_a_warning() {
     assert!(stdout.contains("child checked the warnings"), "{stdout}");
     assert!(stdout.contains("1 passed"), "{stdout}");
 }
+
+#[bridge_runtime::sync_only]
+fn measured_on_purpose() -> u32 {
+    11
+}
+
+/// `allow_async_unsafe` relaxes the guard for its closure, on its thread only.
+#[test]
+fn allow_async_unsafe_relaxes_the_guard_for_its_scope_only() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let relaxed =
+        bridge_runtime::allow_async_unsafe(|| runtime.block_on(async { measured_on_purpose() }));
+    assert_eq!(relaxed, 11);
+    let guarded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        runtime.block_on(async { measured_on_purpose() })
+    }));
+    let payload = guarded.expect_err("outside the scope the guard panics again");
+    let message = bridge_tests::panic_message(&*payload).unwrap();
+    assert!(
+        message.contains("`sync_only::measured_on_purpose` is `#[sync_only]`"),
+        "{message}"
+    );
+}
