@@ -129,36 +129,6 @@ pub fn commit(db: &Path) -> Result<(), DbError> {
     with_connection(db, |connection| connection.execute_batch("COMMIT"))
 }
 
-/// Every user row, by id.
-///
-/// # Errors
-///
-/// Any SQLite error.
-#[sync_only]
-#[sync_to_async(thread_sensitive)]
-pub fn load_users(db: &Path) -> Result<Vec<UserRow>, DbError> {
-    with_connection(db, |connection| {
-        let mut statement = connection
-            .prepare("SELECT id, name, country, orders, avatar_sha256 FROM users ORDER BY id")?;
-        let rows = statement.query_map([], |row| {
-            Ok(UserRow {
-                id: u64::try_from(row.get::<_, i64>(0)?).map_err(|error| {
-                    rusqlite::Error::FromSqlConversionFailure(
-                        0,
-                        rusqlite::types::Type::Integer,
-                        error.into(),
-                    )
-                })?,
-                name: row.get(1)?,
-                country: row.get(2)?,
-                orders: row.get(3)?,
-                avatar_sha256: row.get(4)?,
-            })
-        })?;
-        rows.collect()
-    })
-}
-
 /// SQLite integers are `i64`; user ids beyond that do not fit.
 fn to_sql(id: u64) -> Result<i64, DbError> {
     i64::try_from(id).map_err(|error| rusqlite::Error::ToSqlConversionFailure(error.into()))
@@ -187,7 +157,13 @@ mod tests {
         save_user(&db, &row(2)).unwrap();
         save_user(&db, &row(1)).unwrap();
         commit(&db).unwrap();
-        let ids: Vec<u64> = load_users(&db).unwrap().iter().map(|row| row.id).collect();
+        let ids: Vec<u64> = crate::directory::Directory::open(&db)
+            .unwrap()
+            .users()
+            .unwrap()
+            .iter()
+            .map(|row| row.id)
+            .collect();
         assert_eq!(ids, [1, 2]);
     }
 

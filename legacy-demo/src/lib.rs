@@ -32,11 +32,13 @@
 
 pub mod avatars;
 pub mod db;
+pub mod directory;
 pub mod profiles;
 pub mod report;
 pub mod service;
 
 pub use db::UserRow;
+pub use directory::{AsyncDirectory, Directory};
 pub use profiles::{FetchError, Profile, ProfileApi, fetch_profile, fetch_profile_async};
 pub use report::{Error, Job, Report, Workspace, run_report};
 pub use service::ProfileService;

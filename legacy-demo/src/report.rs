@@ -8,7 +8,8 @@ use sha2::{Digest, Sha256};
 use tempfile::TempDir;
 
 use crate::avatars::{create_avatars, hash_avatar, hex, read_avatar, write_report};
-use crate::db::{self, DbError, UserRow, begin, commit, load_users, save_user};
+use crate::db::{self, DbError, UserRow, begin, commit, save_user};
+use crate::directory::Directory;
 use crate::profiles::{FetchError, ProfileApi, fetch_profile};
 
 /// Everything one report run works on: the service, the avatars, the database, the output.
@@ -178,7 +179,7 @@ pub fn store_row(job: &Job, row: &UserRow) -> Result<(), Error> {
 ///
 /// From the database or the file system.
 pub fn finish(job: &Job) -> Result<Report, Error> {
-    let report = Report::from_rows(load_users(&job.db)?);
+    let report = Report::from_rows(Directory::open(&job.db)?.users()?);
     write_report(&job.report, &report.text)?;
     Ok(report)
 }

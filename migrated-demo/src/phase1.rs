@@ -35,8 +35,8 @@
 //! ```
 
 use legacy_demo::avatars::{hash_avatar_async, read_avatar_async, write_report_async};
-use legacy_demo::db::{UserRow, begin_async, commit_async, load_users_async, save_user_async};
-use legacy_demo::{Error, Job, Report, fetch_profile_async};
+use legacy_demo::db::{UserRow, begin_async, commit_async, save_user_async};
+use legacy_demo::{AsyncDirectory, Error, Job, Report, fetch_profile_async};
 
 /// [`legacy_demo::report::build_row`], awaiting the twins.
 ///
@@ -69,13 +69,16 @@ pub async fn store_row(job: &Job, row: &UserRow) -> Result<(), Error> {
     Ok(())
 }
 
-/// [`legacy_demo::report::finish`], awaiting the twins.
+/// [`legacy_demo::report::finish`], through the async handle of the legacy `Directory`
+/// object (`#[sync_to_async(handle = AsyncDirectory)]` on its `impl` block): the same methods,
+/// awaited, on the same object, which the handle owns and serves from a blocking thread.
 ///
 /// # Errors
 ///
 /// From the database or the file system.
 pub async fn finish(job: &Job) -> Result<Report, Error> {
-    let report = Report::from_rows(load_users_async(&job.db).await?);
+    let directory = AsyncDirectory::open(&job.db).await?;
+    let report = Report::from_rows(directory.users().await?);
     write_report_async(&job.report, &report.text).await?;
     Ok(report)
 }

@@ -119,6 +119,20 @@ async fn concurrent_transactions_need_their_own_scope() {
         assert!(stored.is_ok(), "{stored:?}");
     }
 
+    // The legacy `Directory` object, served through its async handle, sees every committed
+    // row; a sync caller reads the same object through the handle too.
+    let directory = legacy_demo::AsyncDirectory::open(&job.db).await.unwrap();
+    assert_eq!(directory.count().await.unwrap(), 8);
+    let sync_reader = directory.clone();
+    let counted = tokio::task::spawn_blocking(move || sync_reader.blocking_read().count().unwrap());
+    assert_eq!(
+        tokio::time::timeout(Duration::from_secs(20), counted)
+            .await
+            .unwrap()
+            .unwrap(),
+        8
+    );
+
     // Without scopes, two users' transactions interleave on the global thread's one
     // connection: the second user's `begin` fails.
     legacy_demo::db::begin_async(&job.db).await.unwrap();
