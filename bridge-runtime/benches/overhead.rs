@@ -39,6 +39,11 @@ use std::time::{Duration, Instant};
 use bridge_runtime::CallSite;
 use bridge_runtime::watchdog::Watchdog;
 
+// Each bench uses part of the shared support.
+#[allow(dead_code)]
+mod support;
+use support::{Config, median, min_max, proc_field};
+
 const DEFAULT_ROUNDS: usize = 15;
 const CALLS: usize = 1_000_000;
 const RECORDS: usize = 200_000;
@@ -204,71 +209,8 @@ fn workload_ms(runtime: &tokio::runtime::Runtime, watched: bool) -> f64 {
     elapsed
 }
 
-fn median(values: &[f64]) -> f64 {
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    let mid = sorted.len() / 2;
-    if sorted.len() % 2 == 1 {
-        sorted[mid]
-    } else {
-        (sorted[mid - 1] + sorted[mid]) / 2.0
-    }
-}
-
-fn min_max(values: &[f64]) -> (f64, f64) {
-    values
-        .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
-            (lo.min(v), hi.max(v))
-        })
-}
-
-fn rounds() -> Result<usize, String> {
-    let mut rounds = DEFAULT_ROUNDS;
-    if let Ok(value) = std::env::var("BRIDGE_BENCH_ROUNDS") {
-        rounds = value
-            .trim()
-            .parse()
-            .map_err(|_| format!("BRIDGE_BENCH_ROUNDS: `{value}`"))?;
-    }
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        let value = match arg.split_once('=') {
-            Some(("--rounds", value)) => value.to_owned(),
-            None if arg == "--rounds" => args.next().ok_or("--rounds needs a value")?,
-            _ => continue,
-        };
-        rounds = value
-            .trim()
-            .parse()
-            .map_err(|_| format!("--rounds: `{value}`"))?;
-    }
-    if rounds == 0 {
-        return Err("--rounds must be positive".to_owned());
-    }
-    Ok(rounds)
-}
-
-fn proc_field(path: &str, key: Option<&str>) -> String {
-    let Ok(text) = std::fs::read_to_string(path) else {
-        return "?".to_owned();
-    };
-    match key {
-        None => text
-            .split_whitespace()
-            .take(3)
-            .collect::<Vec<_>>()
-            .join(" "),
-        Some(key) => text
-            .lines()
-            .find_map(|line| line.strip_prefix(key))
-            .map_or("?", |rest| rest.trim_start_matches(':').trim())
-            .to_owned(),
-    }
-}
-
 fn main() -> ExitCode {
-    let rounds = match rounds() {
+    let rounds = match Config::from_env(DEFAULT_ROUNDS, 1).map(|config| config.rounds) {
         Ok(rounds) => rounds,
         Err(error) => {
             eprintln!("overhead: {error}");

@@ -30,6 +30,11 @@ use std::hint::black_box;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+// Each bench uses part of the shared support.
+#[allow(dead_code)]
+mod support;
+use support::{Config, fmt_ratio, median, min_max, proc_field, process_threads};
+
 const DEFAULT_ROUNDS: usize = 21;
 const DEFAULT_CALLS: usize = 2_000;
 const PIN_HINT: &str = "taskset -c 0 cargo bench -p bridge-runtime --bench roundtrip";
@@ -104,58 +109,6 @@ impl Variant {
     }
 }
 
-#[derive(Debug, Clone, Copy)]
-struct Config {
-    rounds: usize,
-    calls: usize,
-}
-
-impl Config {
-    /// Defaults, then `BRIDGE_BENCH_ROUNDS` / `BRIDGE_BENCH_CALLS`, then `--rounds N` /
-    /// `--calls K` (or `--rounds=N`). Other arguments, such as the `--bench` that `cargo bench`
-    /// passes, are ignored.
-    fn from_env() -> Result<Self, String> {
-        let mut config = Config {
-            rounds: DEFAULT_ROUNDS,
-            calls: DEFAULT_CALLS,
-        };
-        for (var, slot) in [
-            ("BRIDGE_BENCH_ROUNDS", &mut config.rounds),
-            ("BRIDGE_BENCH_CALLS", &mut config.calls),
-        ] {
-            if let Ok(value) = std::env::var(var) {
-                *slot = parse_count(var, &value)?;
-            }
-        }
-        let mut args = std::env::args().skip(1);
-        while let Some(arg) = args.next() {
-            let (flag, inline) = match arg.split_once('=') {
-                Some((flag, value)) => (flag.to_owned(), Some(value.to_owned())),
-                None => (arg, None),
-            };
-            let slot = match flag.as_str() {
-                "--rounds" => &mut config.rounds,
-                "--calls" => &mut config.calls,
-                _ => continue,
-            };
-            let value = inline
-                .or_else(|| args.next())
-                .ok_or_else(|| format!("{flag} needs a value"))?;
-            *slot = parse_count(&flag, &value)?;
-        }
-        Ok(config)
-    }
-}
-
-fn parse_count(name: &str, value: &str) -> Result<usize, String> {
-    match value.trim().parse::<usize>() {
-        Ok(n) if n > 0 => Ok(n),
-        _ => Err(format!(
-            "{name}: expected a positive integer, got `{value}`"
-        )),
-    }
-}
-
 /// Per variant (in `Variant::ALL` order), one ns/call figure per round.
 type Samples = Vec<Vec<f64>>;
 
@@ -177,60 +130,8 @@ async fn measure(config: Config) -> Samples {
     samples
 }
 
-fn median(values: &[f64]) -> f64 {
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    let mid = sorted.len() / 2;
-    if sorted.len() % 2 == 1 {
-        sorted[mid]
-    } else {
-        (sorted[mid - 1] + sorted[mid]) / 2.0
-    }
-}
-
-fn min_max(values: &[f64]) -> (f64, f64) {
-    values
-        .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
-            (lo.min(v), hi.max(v))
-        })
-}
-
-/// Three decimals, or enough significant digits for the tiny ratio of the direct call.
-fn fmt_ratio(ratio: f64) -> String {
-    if ratio != 0.0 && ratio.abs() < 0.01 {
-        format!("{ratio:.1e}")
-    } else {
-        format!("{ratio:.3}")
-    }
-}
-
-/// A `/proc` field, or `?` where there is none (not Linux).
-fn proc_field(path: &str, key: Option<&str>) -> String {
-    let Ok(text) = std::fs::read_to_string(path) else {
-        return "?".to_owned();
-    };
-    match key {
-        // `/proc/loadavg`: the 1, 5 and 15 minute averages.
-        None => text
-            .split_whitespace()
-            .take(3)
-            .collect::<Vec<_>>()
-            .join(" "),
-        Some(key) => text
-            .lines()
-            .find_map(|line| line.strip_prefix(key))
-            .map_or("?", |rest| rest.trim_start_matches(':').trim())
-            .to_owned(),
-    }
-}
-
-fn process_threads() -> String {
-    std::fs::read_dir("/proc/self/task").map_or("?".to_owned(), |dir| dir.count().to_string())
-}
-
 fn main() -> ExitCode {
-    let config = match Config::from_env() {
+    let config = match Config::from_env(DEFAULT_ROUNDS, DEFAULT_CALLS) {
         Ok(config) => config,
         Err(error) => {
             eprintln!("roundtrip: {error}");

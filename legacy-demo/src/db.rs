@@ -17,6 +17,8 @@ use std::time::Duration;
 use bridge_runtime::{sync_only, sync_to_async};
 use rusqlite::{Connection, params};
 
+use crate::profiles::Profile;
+
 /// One user's row in the directory: the profile, plus what the report job computed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserRow {
@@ -30,6 +32,25 @@ pub struct UserRow {
     pub orders: u32,
     /// The hex digest of the user's avatar.
     pub avatar_sha256: String,
+}
+
+impl UserRow {
+    /// The row of a user with this `profile` and this avatar digest.
+    pub fn new(profile: Profile, avatar_sha256: String) -> Self {
+        let Profile {
+            id,
+            name,
+            country,
+            orders,
+        } = profile;
+        UserRow {
+            id,
+            name,
+            country,
+            orders,
+            avatar_sha256,
+        }
+    }
 }
 
 /// A database error.

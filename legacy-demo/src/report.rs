@@ -151,13 +151,7 @@ pub fn build_row(job: &Job, id: u64) -> Result<UserRow, Error> {
     let profile = fetch_profile(&job.api, id)?;
     let avatar = read_avatar(&job.avatars, id)?;
     let avatar_sha256 = hash_avatar(avatar, job.hash_rounds);
-    Ok(UserRow {
-        id,
-        name: profile.name,
-        country: profile.country,
-        orders: profile.orders,
-        avatar_sha256,
-    })
+    Ok(UserRow::new(profile, avatar_sha256))
 }
 
 /// Saves `row` in its own transaction: `begin`, `save_user`, `commit`, on this thread's

@@ -47,13 +47,7 @@ pub async fn build_row(job: &Job, id: u64) -> Result<UserRow, Error> {
     let profile = fetch_profile_async(&job.api, id).await?;
     let avatar = read_avatar_async(&job.avatars, id).await?;
     let avatar_sha256 = hash_avatar_async(avatar, job.hash_rounds).await;
-    Ok(UserRow {
-        id,
-        name: profile.name,
-        country: profile.country,
-        orders: profile.orders,
-        avatar_sha256,
-    })
+    Ok(UserRow::new(profile, avatar_sha256))
 }
 
 /// [`legacy_demo::report::store_row`], awaiting the thread-sensitive twins: `begin`,

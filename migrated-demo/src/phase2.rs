@@ -12,6 +12,7 @@
 //! `ThreadSensitiveContext` per request. SQLite serialises the writers; the rest runs in
 //! parallel.
 
+use std::future::Future;
 use std::sync::Arc;
 
 use bridge_runtime::thread_sensitive_scope;
@@ -33,19 +34,43 @@ use crate::phase1::{build_row, finish, store_row};
 ///
 /// If `concurrency` is zero, or a user's task panics (the panic is propagated).
 pub async fn run_report(job: &Job, ids: &[u64], concurrency: usize) -> Result<Report, Error> {
-    assert!(concurrency > 0, "concurrency must be at least 1");
     let job = Arc::new(job.clone());
+    for_each_user(ids, concurrency, |id| {
+        let job = Arc::clone(&job);
+        async move {
+            let row = build_row(&job, id).await?;
+            thread_sensitive_scope(store_row(&job, &row)).await
+        }
+    })
+    .await?;
+    finish(&job).await
+}
+
+/// Runs `work` for every user in `ids`, each in its own task, at most `concurrency` at once.
+///
+/// # Errors
+///
+/// The first error of any user; the tasks still running are cancelled when it returns.
+///
+/// # Panics
+///
+/// If `concurrency` is zero, or a user's task panics (the panic is propagated).
+pub async fn for_each_user<F, W>(ids: &[u64], concurrency: usize, work: F) -> Result<(), Error>
+where
+    F: Fn(u64) -> W,
+    W: Future<Output = Result<(), Error>> + Send + 'static,
+{
+    assert!(concurrency > 0, "concurrency must be at least 1");
     let slots = Arc::new(Semaphore::new(concurrency));
     let mut users = JoinSet::new();
     for &id in ids {
-        let (job, slots) = (Arc::clone(&job), Arc::clone(&slots));
+        let (slots, user) = (Arc::clone(&slots), work(id));
         users.spawn(async move {
             let _slot = slots
                 .acquire_owned()
                 .await
                 .expect("the semaphore is never closed");
-            let row = build_row(&job, id).await?;
-            thread_sensitive_scope(store_row(&job, &row)).await
+            user.await
         });
     }
     while let Some(user) = users.join_next().await {
@@ -54,5 +79,5 @@ pub async fn run_report(job: &Job, ids: &[u64], concurrency: usize) -> Result<Re
             Err(join) => std::panic::resume_unwind(join.into_panic()),
         }
     }
-    finish(&job).await
+    Ok(())
 }

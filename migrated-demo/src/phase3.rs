@@ -20,8 +20,6 @@ use std::path::Path;
 use std::sync::Arc;
 
 use bridge_runtime::{async_to_sync, thread_sensitive_scope};
-use tokio::sync::Semaphore;
-use tokio::task::JoinSet;
 
 use legacy_demo::avatars::{avatar_path, hash_avatar_async};
 use legacy_demo::db::UserRow;
@@ -29,6 +27,7 @@ use legacy_demo::profiles::parse_profile;
 use legacy_demo::{Error, FetchError, Job, Profile, Report};
 
 use crate::phase1::{finish, store_row};
+use crate::phase2::for_each_user;
 
 /// The profile service, reached with an async HTTP client.
 #[derive(Debug, Clone)]
@@ -87,16 +86,11 @@ pub async fn build_row(client: &ProfileClient, job: &Job, id: u64) -> Result<Use
     let profile = fetch_profile(client, id).await?;
     let avatar = read_avatar(&job.avatars, id).await?;
     let avatar_sha256 = hash_avatar_async(avatar, job.hash_rounds).await;
-    Ok(UserRow {
-        id,
-        name: profile.name,
-        country: profile.country,
-        orders: profile.orders,
-        avatar_sha256,
-    })
+    Ok(UserRow::new(profile, avatar_sha256))
 }
 
-/// The report, with up to `concurrency` users in flight, as in phase 2.
+/// The report, with up to `concurrency` users in flight, as in phase 2 (and with its
+/// [`for_each_user`]).
 ///
 /// # Errors
 ///
@@ -111,27 +105,15 @@ pub async fn run_report(
     ids: &[u64],
     concurrency: usize,
 ) -> Result<Report, Error> {
-    assert!(concurrency > 0, "concurrency must be at least 1");
     let (client, job) = (Arc::new(client.clone()), Arc::new(job.clone()));
-    let slots = Arc::new(Semaphore::new(concurrency));
-    let mut users = JoinSet::new();
-    for &id in ids {
-        let (client, job, slots) = (Arc::clone(&client), Arc::clone(&job), Arc::clone(&slots));
-        users.spawn(async move {
-            let _slot = slots
-                .acquire_owned()
-                .await
-                .expect("the semaphore is never closed");
+    for_each_user(ids, concurrency, |id| {
+        let (client, job) = (Arc::clone(&client), Arc::clone(&job));
+        async move {
             let row = build_row(&client, &job, id).await?;
             thread_sensitive_scope(store_row(&job, &row)).await
-        });
-    }
-    while let Some(user) = users.join_next().await {
-        match user {
-            Ok(result) => result?,
-            Err(join) => std::panic::resume_unwind(join.into_panic()),
         }
-    }
+    })
+    .await?;
     finish(&job).await
 }
 
