@@ -1,12 +1,15 @@
 //! The way back: running async code to completion from sync code ([`block_on`],
 //! `#[async_to_sync]`).
 
+use std::any::Any;
 use std::future::Future;
+use std::panic::{self, AssertUnwindSafe};
+use std::pin::pin;
 use std::sync::LazyLock;
 
 use tokio::runtime::{Builder, Handle, Runtime};
 
-use crate::sensitive;
+use crate::chain;
 
 /// bridge's own runtime, for sync callers that have none: started once, on first use.
 static EMBEDDED: LazyLock<Runtime> = LazyLock::new(|| {
@@ -24,8 +27,8 @@ static EMBEDDED: LazyLock<Runtime> = LazyLock::new(|| {
 /// | called from | the future runs on |
 /// |---|---|
 /// | a plain thread, with no runtime | bridge's embedded runtime, started once on first use (never one runtime per call) |
-/// | sync code inside a bridge call (a twin's worker thread) | the caller's tokio runtime: timers, I/O and `tokio::spawn` use it. On a thread-sensitive thread, calls for that thread made while it waits run on it, so nesting never deadlocks |
-/// | a tokio worker thread | nothing: it panics, because blocking there would stall every task on that thread; `.await` the future instead |
+/// | sync code inside a bridge call (a twin's worker thread) | the caller's tokio runtime: timers, I/O and `tokio::spawn` use it. Calls made from inside `future` that need this very thread (thread-sensitive calls for it, calls for its pool) run on it while it waits, so nesting never deadlocks; unrelated calls wait their turn |
+/// | a tokio worker thread, or the body of a multi-thread runtime's `block_on` (`#[tokio::main]`) | nothing: it panics, because blocking there would stall every task on that thread; `.await` the future instead |
 ///
 /// From a raw `spawn_blocking` closure or inside `block_in_place`, it runs on the current
 /// runtime, as `Handle::block_on` would.
@@ -71,12 +74,33 @@ fn run<F: Future>(future: F, on_worker: impl FnOnce() -> F::Output) -> F::Output
         return on_worker();
     }
     let current = Handle::try_current();
-    if let Some(home) = sensitive::home() {
+    if chain::in_call() {
+        // Inside a bridged call: the calls of its chain that need this thread run here while
+        // it waits.
         let _entered = current.is_err().then(|| EMBEDDED.handle().enter());
-        return home.block_on(future);
+        return chain::block_on(future);
     }
     match current {
-        Ok(handle) => handle.block_on(future),
+        Ok(handle) => {
+            // In the body of a multi-thread runtime's own `block_on` (a `#[tokio::main]` fn),
+            // tokio refuses to block again, and nothing tells that thread apart from one that
+            // merely entered the runtime until it does: its refusal becomes bridge's message.
+            let mut future = pin!(future);
+            match panic::catch_unwind(AssertUnwindSafe(|| handle.block_on(future.as_mut()))) {
+                Ok(output) => output,
+                Err(payload) if refused_inside_runtime(&*payload) => on_worker(),
+                Err(payload) => panic::resume_unwind(payload),
+            }
+        }
         Err(_) => EMBEDDED.handle().block_on(future),
     }
+}
+
+/// Whether `payload` is tokio's refusal to start a runtime inside a runtime.
+fn refused_inside_runtime(payload: &(dyn Any + Send)) -> bool {
+    let message = payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str));
+    message.is_some_and(|message| message.starts_with("Cannot start a runtime from within a runtime"))
 }

@@ -11,9 +11,10 @@ use tracing::Span;
 use tracing::dispatcher::{self, Dispatch};
 use tracing::subscriber::NoSubscriber;
 
-use crate::executor::{DefaultExecutor, Executor, Job};
+use crate::chain::Chain;
+use crate::executor::{DefaultExecutor, Executor, Job, Lane};
 use crate::metrics::{Admitted, Dispatched, Ended, Recorder};
-use crate::spin;
+use crate::{sensitive, spin};
 
 /// A named place that dispatches blocking calls: its name, its optional concurrency limit and
 /// its [metrics](crate::metrics).
@@ -152,18 +153,104 @@ type Outcome<R> = Result<R, Box<dyn Any + Send + 'static>>;
 /// where the outcome is received (see [`Running::end`](crate::metrics::Running::end)).
 type Finished<R> = (Outcome<R>, Option<Ended>);
 
-/// Runs `f` on `executor` and returns its result, re-raising its panic.
+/// Where a call is to run.
+enum Target<'a, E: ?Sized> {
+    /// The [`DefaultExecutor`], through tokio's own join handle inside a runtime.
+    Default,
+    /// The thread-sensitive thread of the call's chain: a blocked one, its scope's, or the
+    /// global one.
+    Sensitive,
+    /// A given executor.
+    On(&'a E),
+}
+
+impl<E: ?Sized> Clone for Target<'_, E> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<E: ?Sized> Copy for Target<'_, E> {}
+
+/// Runs `f` where `target` says and returns its result, re-raising its panic.
 ///
-/// This is the one path a bridged call takes to a thread:
-/// 1. start the call's queue wait, and wait (asynchronously, FIFO) for a slot if the call site
+/// This is the one path every bridged call takes to a thread:
+/// 1. pick the thread from the caller's [`Chain`] (its scope and its blocked threads): a thread
+///    of the chain that is blocked in `block_on` and serves the target (see `chain.rs`), else
+///    the target executor;
+/// 2. start the call's queue wait, and wait (asynchronously, FIFO) for a slot if the call site
 ///    has a limit;
-/// 2. count the call and capture the caller's `tracing` subscriber and span;
-/// 3. hand the call over. From here on it runs to completion even if this future is dropped,
+/// 3. count the call and capture the caller's `tracing` subscriber and span;
+/// 4. hand the call over. From here on it runs to completion even if this future is dropped,
 ///    and the limit slot is held until it does. On its thread its queue wait ends, its run
 ///    time is measured and a panic is counted;
-/// 4. await the outcome; a panic is re-raised with its original payload.
-///
-/// Every path records its metrics the same way: in [`CallSite::admit`] and [`prepare`].
+/// 5. await the outcome; a panic is re-raised with its original payload.
+async fn call<E, F, R>(site: &'static CallSite, target: Target<'_, E>, f: F) -> R
+where
+    E: Executor + ?Sized,
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    let chain = Chain::current();
+    let scoped;
+    let given;
+    let executor: &dyn Executor = match target {
+        Target::Default => &DefaultExecutor,
+        Target::Sensitive => {
+            scoped = sensitive::target(site.name, &chain);
+            &*scoped
+        }
+        Target::On(executor) => {
+            given = ByRef(executor);
+            &given
+        }
+    };
+    let blocked = match target {
+        Target::Sensitive => chain.blocked_sensitive(),
+        _ => chain.blocked_on(executor.__lane()),
+    }
+    .cloned();
+    let lane = blocked
+        .as_ref()
+        .map_or_else(|| executor.__lane(), |blocked| blocked.lane());
+    let call = prepare(site.admit().await, chain, lane, f);
+    let outcome = match blocked {
+        Some(blocked) if blocked.is_sensitive() => {
+            through(|job| blocked.run_here(job), false, call).await
+        }
+        Some(blocked) => {
+            through(|job| executor.execute(blocked.offer_either(job)), false, call).await
+        }
+        None => match (&target, tokio::runtime::Handle::try_current()) {
+            // The default executor inside a runtime is tokio's blocking pool: the outcome
+            // comes back through tokio's own join handle, with no job box and no reply
+            // channel on top of the task tokio allocates anyway. Dropping a join handle never
+            // cancels a blocking task, so a started call still ends.
+            (Target::Default, Ok(runtime)) => runtime.spawn_blocking(call).await.ok(),
+            _ => through(|job| executor.execute(job), executor.__starts_at_once(), call).await,
+        },
+    };
+    finish(site, outcome)
+}
+
+/// An executor given by reference, as a sized value that can be used as `&dyn Executor`.
+struct ByRef<'a, E: ?Sized>(&'a E);
+
+impl<E: Executor + ?Sized> Executor for ByRef<'_, E> {
+    fn execute(&self, job: Job) {
+        self.0.execute(job);
+    }
+
+    fn __starts_at_once(&self) -> bool {
+        self.0.__starts_at_once()
+    }
+
+    fn __lane(&self) -> Lane {
+        self.0.__lane()
+    }
+}
+
+/// [`call`] on `executor`: what `#[sync_to_async(executor = ..)]` twins and [`run_in`] use.
 #[doc(hidden)]
 pub async fn dispatch<E, F, R>(site: &'static CallSite, executor: &E, f: F) -> R
 where
@@ -171,46 +258,40 @@ where
     F: FnOnce() -> R + Send + 'static,
     R: Send + 'static,
 {
-    let call = prepare(site.admit().await, f);
-    finish(site, through(executor, call).await)
+    call(site, Target::On(executor), f).await
 }
 
-/// [`dispatch`] on the [`DefaultExecutor`].
-///
-/// Inside a tokio runtime the call is handed to the blocking pool directly and its outcome
-/// comes back through tokio's own join handle: no job box and no reply channel on top of the
-/// task tokio allocates anyway, so a twin costs what `spawn_blocking` costs.
+/// [`call`] on the [`DefaultExecutor`]: what plain twins and [`to_thread`] use.
 #[doc(hidden)]
 pub async fn dispatch_default<F, R>(site: &'static CallSite, f: F) -> R
 where
     F: FnOnce() -> R + Send + 'static,
     R: Send + 'static,
 {
-    let call = prepare(site.admit().await, f);
-    let outcome = match tokio::runtime::Handle::try_current() {
-        // Dropping a join handle never cancels a blocking task, so a started call still ends.
-        Ok(handle) => handle.spawn_blocking(call).await.ok(),
-        Err(_) => through(&DefaultExecutor, call).await,
-    };
-    finish(site, outcome)
+    call(site, Target::<DefaultExecutor>::Default, f).await
 }
 
-/// [`dispatch`] on the thread-sensitive executor of the current
-/// [`thread_sensitive_scope`](crate::thread_sensitive_scope), or the global one.
+/// [`call`] on the thread-sensitive executor of the current chain: a thread-sensitive thread
+/// blocked in it, the current [`thread_sensitive_scope`](crate::thread_sensitive_scope)'s
+/// thread, or the global one.
 #[doc(hidden)]
 pub async fn dispatch_sensitive<F, R>(site: &'static CallSite, f: F) -> R
 where
     F: FnOnce() -> R + Send + 'static,
     R: Send + 'static,
 {
-    let call = prepare(site.admit().await, f);
-    finish(site, through(&*crate::sensitive::target(), call).await)
+    call(site, Target::<DefaultExecutor>::Sensitive, f).await
 }
 
 /// The call as it runs on the worker thread: its metrics recorded, in the caller's `tracing`
-/// context, its panic caught, its limit slot released when it ends (or when it is dropped
-/// without running).
-fn prepare<F, R>(admitted: Admitted, f: F) -> impl FnOnce() -> Finished<R> + Send + 'static
+/// context and chain, its panic caught, its limit slot released when it ends (or when it is
+/// dropped without running).
+fn prepare<F, R>(
+    admitted: Admitted,
+    chain: Chain,
+    lane: Lane,
+    f: F,
+) -> impl FnOnce() -> Finished<R> + Send + 'static
 where
     F: FnOnce() -> R + Send + 'static,
     R: Send + 'static,
@@ -218,30 +299,33 @@ where
     let context = Context::capture();
     move || {
         let running = admitted.start();
-        let outcome = context.enter(|| panic::catch_unwind(AssertUnwindSafe(f)));
+        let outcome = chain.enter(lane, || {
+            context.enter(|| panic::catch_unwind(AssertUnwindSafe(f)))
+        });
         let ended = running.end(outcome.is_err());
         (outcome, ended)
     }
 }
 
-/// Hands `call` to `executor` as a [`Job`] and awaits its outcome; `None` if the executor
-/// dropped the job without running it.
-async fn through<E, R>(
-    executor: &E,
+/// Hands `call` as a [`Job`] to `hand_over` and awaits its outcome; `None` if the job was
+/// dropped without running. With `at_once`, the call is expected to start at once on an awake
+/// thread, and the caller looks for its outcome a few times before it parks.
+async fn through<R>(
+    hand_over: impl FnOnce(Job),
+    at_once: bool,
     call: impl FnOnce() -> Finished<R> + Send + 'static,
 ) -> Option<Finished<R>>
 where
-    E: Executor + ?Sized,
     R: Send + 'static,
 {
     let (reply, mut outcome) = oneshot::channel();
     // The worker runs the call inside the caller's runtime, as tokio's blocking pool does, so
     // that `block_on` there uses it and `tokio::spawn` works.
     let runtime = tokio::runtime::Handle::try_current().ok();
-    let at_once = executor.__starts_at_once();
-    executor.execute(Job::new(move || {
+    hand_over(Job::new(move || {
         let _entered = runtime.as_ref().map(tokio::runtime::Handle::enter);
-        // The caller may have gone away; the call has still run to completion.
+        // The caller may have gone away; the call has still run to completion. Dropping an
+        // unsent outcome may panic: `Job::run` catches that.
         let _ = reply.send(call());
     }));
     if at_once {

@@ -2,7 +2,8 @@
 //! [`DefaultExecutor`].
 
 use std::fmt;
-use std::sync::{Arc, LazyLock};
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 
 use crate::pool::Pool;
 
@@ -26,9 +27,30 @@ impl Job {
 
     /// Runs the call on the current thread and delivers its result (or its panic) to the caller.
     ///
-    /// It never unwinds: a panic of the wrapped fn is caught and re-raised in the caller.
+    /// It never unwinds: a panic of the wrapped fn is caught and re-raised in the caller, and
+    /// anything else that panics on the way (a result whose caller has gone and whose `Drop`
+    /// panics) is caught here, so the thread that runs it lives on.
     pub fn run(self) {
-        (self.0)();
+        if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(self.0)) {
+            // The payload's own `Drop` might panic as well: it is leaked rather than risked.
+            std::mem::forget(payload);
+            tracing::warn!(
+                "bridge: a bridged call panicked after it ended (its caller had gone, and \
+                 dropping its result panicked); the thread that ran it lives on"
+            );
+        }
+    }
+
+    /// Two jobs that run this one once between them: whichever is run first runs it, the other
+    /// does nothing. Dropping both unrun drops the call, as dropping this job would.
+    pub(crate) fn split(self) -> (Job, Job) {
+        let first = Arc::new(Mutex::new(Some(self)));
+        let second = Arc::clone(&first);
+        let take = |cell: &Mutex<Option<Job>>| cell.lock().unwrap_or_else(PoisonError::into_inner).take();
+        (
+            Job::new(move || take(&first).map_or((), Job::run)),
+            Job::new(move || take(&second).map_or((), Job::run)),
+        )
     }
 }
 
@@ -84,6 +106,27 @@ pub trait Executor: Send + Sync {
     fn __starts_at_once(&self) -> bool {
         false
     }
+
+    /// Which of bridge's executors this is, so that a thread of it that is blocked in
+    /// [`block_on`](crate::block_on) can run the calls of its own chain (see `chain.rs`).
+    #[doc(hidden)]
+    fn __lane(&self) -> Lane {
+        Lane::Other
+    }
+}
+
+/// The identity of one of bridge's executors, for the nesting rules.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lane {
+    /// Not one of bridge's executors.
+    Other,
+    /// The [`DefaultExecutor`].
+    Default,
+    /// A [`Pool`], by the address of its state.
+    Pool(usize),
+    /// A [`ThreadSensitive`](crate::ThreadSensitive) thread, by the address of its state.
+    Sensitive(usize),
 }
 
 impl<E: Executor + ?Sized> Executor for &E {
@@ -93,6 +136,10 @@ impl<E: Executor + ?Sized> Executor for &E {
 
     fn __starts_at_once(&self) -> bool {
         (**self).__starts_at_once()
+    }
+
+    fn __lane(&self) -> Lane {
+        (**self).__lane()
     }
 }
 
@@ -104,6 +151,10 @@ impl<E: Executor + ?Sized> Executor for Box<E> {
     fn __starts_at_once(&self) -> bool {
         (**self).__starts_at_once()
     }
+
+    fn __lane(&self) -> Lane {
+        (**self).__lane()
+    }
 }
 
 impl<E: Executor + ?Sized> Executor for Arc<E> {
@@ -114,6 +165,10 @@ impl<E: Executor + ?Sized> Executor for Arc<E> {
     fn __starts_at_once(&self) -> bool {
         (**self).__starts_at_once()
     }
+
+    fn __lane(&self) -> Lane {
+        (**self).__lane()
+    }
 }
 
 impl<E: Executor, F: FnOnce() -> E + Send> Executor for LazyLock<E, F> {
@@ -123,6 +178,10 @@ impl<E: Executor, F: FnOnce() -> E + Send> Executor for LazyLock<E, F> {
 
     fn __starts_at_once(&self) -> bool {
         (**self).__starts_at_once()
+    }
+
+    fn __lane(&self) -> Lane {
+        (**self).__lane()
     }
 }
 
@@ -147,5 +206,9 @@ impl Executor for DefaultExecutor {
             Ok(handle) => drop(handle.spawn_blocking(move || job.run())),
             Err(_) => FALLBACK.execute(job),
         }
+    }
+
+    fn __lane(&self) -> Lane {
+        Lane::Default
     }
 }

@@ -63,6 +63,7 @@
 #![deny(unsafe_code)]
 
 mod block_on;
+mod chain;
 mod dispatch;
 mod executor;
 mod guard;
@@ -78,6 +79,7 @@ pub mod watchdog;
 pub mod __private;
 
 pub use block_on::block_on;
+pub use chain::spawn;
 pub use dispatch::{CallSite, run_in, to_thread};
 pub use executor::{DefaultExecutor, Executor, Job};
 pub use guard::allow_async_unsafe;

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use crate::executor::{Executor, Job};
+use crate::executor::{Executor, Job, Lane};
 use crate::spin;
 
 /// A named, bounded pool of threads for blocking calls (`ThreadPoolExecutor(max_workers=N)`).
@@ -191,6 +191,10 @@ impl Executor for Pool {
     fn __starts_at_once(&self) -> bool {
         self.shared.queued.load(Ordering::SeqCst) == 0
             && self.shared.spinning.load(Ordering::SeqCst) > 0
+    }
+
+    fn __lane(&self) -> Lane {
+        Lane::Pool(Arc::as_ptr(&self.shared).addr())
     }
 }
 

@@ -4,13 +4,12 @@
 use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
-use std::pin::pin;
-use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering, fence};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering, fence};
 use std::sync::{Arc, LazyLock, Mutex, MutexGuard, OnceLock, PoisonError};
-use std::task::{Context, Poll, Wake, Waker};
 use std::thread::{self, Thread};
 
-use crate::executor::{Executor, Job};
+use crate::chain::Chain;
+use crate::executor::{Executor, Job, Lane};
 use crate::spin;
 
 /// Runs every call on one dedicated thread, in the order the calls arrive
@@ -27,7 +26,9 @@ use crate::spin;
 ///
 /// Nesting does not deadlock: if a call running on the thread uses
 /// [`block_on`](crate::block_on) on async code that awaits another call for the same thread,
-/// the blocked thread runs that call itself while it waits.
+/// the blocked thread runs that call itself while it waits. It runs only the calls made from
+/// inside that `block_on`: calls from anywhere else wait their turn, as they would if the
+/// thread were busy, and never run nested on its stack.
 ///
 /// ```
 /// use bridge_runtime::ThreadSensitive;
@@ -108,8 +109,42 @@ impl ThreadSensitive {
     }
 
     /// The process-wide thread-sensitive executor, started on first use.
+    ///
+    /// Every thread-sensitive call made outside a [`thread_sensitive_scope`] runs here, so
+    /// unrelated requests share its thread and whatever is bound to it. If request A opens a
+    /// transaction on its thread-local connection (`begin_async().await`) and request B's
+    /// autocommit insert runs there before A commits, B's row joins A's transaction: B sees
+    /// `Ok`, and A's rollback removes it. Give each request its own scope, and make a missing
+    /// scope an error with [`ThreadSensitive::require_scope`].
     pub fn global() -> &'static ThreadSensitive {
         &GLOBAL
+    }
+
+    /// With `true`, a thread-sensitive call made outside any [`thread_sensitive_scope`] (and
+    /// outside a thread-sensitive call blocked in [`block_on`](crate::block_on)) panics in its
+    /// caller, naming the fn, instead of running on the [global](ThreadSensitive::global)
+    /// thread. Calls through a `ThreadSensitive` given explicitly are not affected.
+    ///
+    /// A server whose requests are each meant to run in their own scope turns it on at start-up,
+    /// so a request that forgot its scope fails in tests instead of sharing a connection with
+    /// other requests in production.
+    ///
+    /// ```
+    /// use bridge_runtime::{ThreadSensitive, sync_to_async, thread_sensitive_scope};
+    ///
+    /// #[sync_to_async(thread_sensitive)]
+    /// fn begin() {}
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// ThreadSensitive::require_scope(true);
+    /// thread_sensitive_scope(begin_async()).await; // fine: the request has its own thread
+    /// let unscoped = tokio::spawn(begin_async()).await; // panics: no scope
+    /// assert!(unscoped.unwrap_err().is_panic());
+    /// # }
+    /// ```
+    pub fn require_scope(required: bool) {
+        REQUIRE_SCOPE.store(required, Ordering::Relaxed);
     }
 
     /// The name of the dedicated thread.
@@ -135,6 +170,10 @@ impl Executor for ThreadSensitive {
     fn __starts_at_once(&self) -> bool {
         self.owner.0.starts_at_once()
     }
+
+    fn __lane(&self) -> Lane {
+        self.owner.0.lane()
+    }
 }
 
 impl Executor for Shared {
@@ -144,6 +183,10 @@ impl Executor for Shared {
 
     fn __starts_at_once(&self) -> bool {
         self.starts_at_once()
+    }
+
+    fn __lane(&self) -> Lane {
+        self.lane()
     }
 }
 
@@ -175,7 +218,22 @@ impl Shared {
             .expect("the thread is recorded when it is started")
     }
 
-    fn submit(&self, job: Job) {
+    /// The thread's name.
+    pub(crate) fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Calls queued and not started yet.
+    pub(crate) fn queued(&self) -> usize {
+        self.pending.load(Ordering::SeqCst)
+    }
+
+    /// This executor's identity for the nesting rules.
+    pub(crate) fn lane(&self) -> Lane {
+        Lane::Sensitive(std::ptr::from_ref(self).addr())
+    }
+
+    pub(crate) fn submit(&self, job: Job) {
         let mut queue = self.lock();
         assert!(
             !queue.exited,
@@ -257,40 +315,6 @@ impl Shared {
             self.park();
         }
     }
-
-    /// [`crate::block_on`] on this executor's own thread: drives `future` and, while it waits,
-    /// runs the calls queued for this thread, which may be the very calls `future` awaits.
-    pub(crate) fn block_on<F: Future>(self: &Arc<Self>, future: F) -> F::Output {
-        // Thread-sensitive calls awaited inside `future` come back to this thread.
-        let scope = Arc::new(Scope {
-            home: OnceLock::from(Arc::clone(self)),
-            owner: OnceLock::new(),
-        });
-        let mut future = pin!(SCOPE.scope(scope, future));
-        let waker = Waker::from(Arc::new(Unpark(thread::current())));
-        let mut cx = Context::from_waker(&waker);
-        loop {
-            if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
-                return output;
-            }
-            if !self.run_queued() {
-                self.park();
-            }
-        }
-    }
-}
-
-/// Wakes a thread blocked in [`Shared::block_on`].
-struct Unpark(Thread);
-
-impl Wake for Unpark {
-    fn wake(self: Arc<Self>) {
-        self.0.unpark();
-    }
-
-    fn wake_by_ref(self: &Arc<Self>) {
-        self.0.unpark();
-    }
 }
 
 /// The thread-sensitive executor this thread belongs to, if it is one's own thread.
@@ -298,34 +322,47 @@ pub(crate) fn home() -> Option<Arc<Shared>> {
     HOME.with(|home| home.get().cloned())
 }
 
-tokio::task_local! {
-    static SCOPE: Arc<Scope>;
-}
-
-/// A [`thread_sensitive_scope`]: its thread is started by the first call that needs it.
-struct Scope {
-    home: OnceLock<Arc<Shared>>,
-    /// Keeps the scope's own thread alive; absent where the scope lends an existing thread.
+/// A [`thread_sensitive_scope`]: its thread is started by the first call that needs it, and
+/// ends with the scope.
+#[derive(Default)]
+pub(crate) struct Scope {
     owner: OnceLock<ThreadSensitive>,
 }
 
+/// Scope threads are numbered, so that two requests' threads can be told apart.
+static SCOPES: AtomicUsize = AtomicUsize::new(0);
+
 impl Scope {
     fn target(&self) -> Arc<Shared> {
-        Arc::clone(self.home.get_or_init(|| {
-            let owner = self
-                .owner
-                .get_or_init(|| ThreadSensitive::new("bridge-scope"));
-            Arc::clone(owner.shared())
-        }))
+        let owner = self.owner.get_or_init(|| {
+            let n = SCOPES.fetch_add(1, Ordering::Relaxed) + 1;
+            ThreadSensitive::new(format!("bridge-scope-{n}"))
+        });
+        Arc::clone(owner.shared())
     }
 }
 
-/// Where a `#[sync_to_async(thread_sensitive)]` call made here runs: the current scope's
-/// thread, or the global one.
-pub(crate) fn target() -> Arc<Shared> {
-    SCOPE
-        .try_with(|scope| scope.target())
-        .unwrap_or_else(|_| Arc::clone(GLOBAL.shared()))
+/// Set by [`ThreadSensitive::require_scope`].
+static REQUIRE_SCOPE: AtomicBool = AtomicBool::new(false);
+
+/// Where the thread-sensitive call `name` made in `chain` runs when no thread-sensitive thread
+/// is blocked in it: the chain's scope's thread, or the global one.
+///
+/// # Panics
+///
+/// Outside a scope, if [`ThreadSensitive::require_scope`] made that an error.
+pub(crate) fn target(name: &str, chain: &Chain) -> Arc<Shared> {
+    match &chain.scope {
+        Some(scope) => scope.target(),
+        None if REQUIRE_SCOPE.load(Ordering::Relaxed) => panic!(
+            "bridge: the thread-sensitive `{name}` was called outside a `thread_sensitive_scope`. \
+             On the process-wide thread it would share one thread (one thread-local connection, \
+             one open transaction) with every other unscoped call, and \
+             `ThreadSensitive::require_scope(true)` makes that an error: run the request inside \
+             `bridge_runtime::thread_sensitive_scope(..)`"
+        ),
+        None => Arc::clone(GLOBAL.shared()),
+    }
 }
 
 /// Runs `future` so that every thread-sensitive call it makes runs on one dedicated thread of
@@ -333,10 +370,14 @@ pub(crate) fn target() -> Arc<Shared> {
 ///
 /// Typical use is one scope per request in a server: each request's legacy calls share a
 /// thread (and so a thread-local connection or transaction), while different requests run in
-/// parallel. Scopes nest: an inner scope reuses the outer one's thread.
+/// parallel. Scope threads are named `bridge-scope-1`, `bridge-scope-2`, ... Scopes nest: an
+/// inner scope reuses the outer one's thread.
 ///
-/// The scope follows the future through `.await`s, but, like any task-local value, not into
-/// tasks started with `tokio::spawn`: thread-sensitive calls made there use the global thread.
+/// The scope follows the future through `.await`s and through every bridged call: a
+/// thread-sensitive call made by sync code, through [`block_on`](crate::block_on), from inside
+/// a default twin called in the scope still runs on the scope's thread. Like any task-local
+/// value, it does not follow a task started with `tokio::spawn`; start such a task with
+/// [`bridge_runtime::spawn`](crate::spawn) instead, and it belongs to the scope.
 ///
 /// ```
 /// use bridge_runtime::{sync_to_async, thread_sensitive_scope};
@@ -358,12 +399,12 @@ pub(crate) fn target() -> Arc<Shared> {
 /// # }
 /// ```
 pub async fn thread_sensitive_scope<F: Future>(future: F) -> F::Output {
-    if SCOPE.try_with(|_| ()).is_ok() {
+    let chain = Chain::current();
+    if chain.scope.is_some() {
         return future.await;
     }
-    let scope = Arc::new(Scope {
-        home: OnceLock::new(),
-        owner: OnceLock::new(),
-    });
-    SCOPE.scope(scope, future).await
+    chain
+        .with_scope(Arc::new(Scope::default()))
+        .scope(future)
+        .await
 }

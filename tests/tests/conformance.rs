@@ -249,13 +249,18 @@ async fn thread_sensitive_double_nested_async_in_a_scope() {
 
 #[sync_to_async(thread_sensitive)]
 fn spawns_a_task_that_calls_back() -> (ThreadId, ThreadId) {
-    let inner = block_on(async { tokio::spawn(where_sensitive_async()).await.unwrap() });
+    let inner = block_on(async {
+        bridge_runtime::spawn(where_sensitive_async())
+            .await
+            .unwrap()
+    });
     (me(), inner)
 }
 
 /// asgiref `test_nested_task` (`test_async_to_sync_to_thread_sensitive` with a task): the
 /// inner thread-sensitive call comes from a task spawned inside the async part, and still runs
-/// on the blocked thread instead of deadlocking.
+/// on the blocked thread instead of deadlocking. asgiref's tasks inherit their context;
+/// `bridge_runtime::spawn` is how a tokio task inherits the blocked call's.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nested_task_calls_reach_the_blocked_thread() {
     let (outer, inner) = deadline(spawns_a_task_that_calls_back_async()).await;

@@ -1,0 +1,364 @@
+//! The chain a call belongs to: the [`thread_sensitive_scope`](crate::thread_sensitive_scope)
+//! it runs in, and the threads above it that are blocked in [`block_on`](crate::block_on)
+//! waiting for it.
+//!
+//! The chain travels with every call: in a task-local while async code runs, inside the job
+//! while it crosses to its thread, and in a thread-local while the sync fn runs there. A
+//! `block_on` made by that sync fn adds its own thread to the chain, so a call made further
+//! down knows which blocked threads it may run on:
+//!
+//! - a thread-sensitive call whose thread is blocked in the chain runs on it, inside its
+//!   `block_on` (the only way it can run at all);
+//! - a call for a pool whose thread is blocked in the chain is offered to that thread as well
+//!   as to the pool, and runs on whichever takes it first, so a chain never waits for a pool
+//!   that its own blocked threads exhaust.
+//!
+//! A blocked thread runs only the calls of its own chain. Unrelated calls queue for it as
+//! usual and run after its `block_on` returns, never nested on its stack.
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::pin;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::{Context, Poll, Wake, Waker};
+use std::thread::{self, Thread};
+use std::time::{Duration, Instant};
+
+use crate::executor::{Job, Lane};
+use crate::sensitive::{self, Scope};
+
+/// Where a piece of code runs, as far as bridge's nesting rules care.
+#[derive(Clone, Default)]
+pub(crate) struct Chain {
+    /// The current [`thread_sensitive_scope`](crate::thread_sensitive_scope), if any.
+    pub(crate) scope: Option<Arc<Scope>>,
+    /// The innermost thread blocked in `block_on` above this code; the rest via `parent`.
+    blocked: Option<Arc<Blocked>>,
+}
+
+tokio::task_local! {
+    /// The chain of the async code being polled.
+    static CHAIN: Chain;
+}
+
+thread_local! {
+    /// The chain and lane of the call running on this thread, if it is a bridged call.
+    static CURRENT: RefCell<Option<Current>> = const { RefCell::new(None) };
+}
+
+/// What a thread running a bridged call knows about it.
+#[derive(Clone)]
+struct Current {
+    chain: Chain,
+    /// The executor the call was dispatched to.
+    lane: Lane,
+}
+
+impl Chain {
+    /// The chain of the code running here: the async code's, else the bridged call's on this
+    /// thread, else none.
+    pub(crate) fn current() -> Chain {
+        CHAIN.try_with(Chain::clone).unwrap_or_else(|_| {
+            CURRENT.with(|current| {
+                current
+                    .borrow()
+                    .as_ref()
+                    .map(|current| current.chain.clone())
+                    .unwrap_or_default()
+            })
+        })
+    }
+
+    /// Runs `future` with this chain as its task-local chain.
+    pub(crate) async fn scope<F: Future>(self, future: F) -> F::Output {
+        CHAIN.scope(self, future).await
+    }
+
+    /// This chain inside a new scope.
+    pub(crate) fn with_scope(mut self, scope: Arc<Scope>) -> Chain {
+        self.scope = Some(scope);
+        self
+    }
+
+    fn blocked(&self) -> impl Iterator<Item = &Arc<Blocked>> {
+        std::iter::successors(self.blocked.as_ref(), |blocked| blocked.parent.as_ref())
+    }
+
+    /// The innermost thread-sensitive thread blocked in this chain: thread-sensitive calls
+    /// made here go back to it, as a direct call from its sync code would run there.
+    pub(crate) fn blocked_sensitive(&self) -> Option<&Arc<Blocked>> {
+        self.blocked().find(|blocked| blocked.home.is_some())
+    }
+
+    /// The innermost thread blocked in this chain that serves `lane`.
+    pub(crate) fn blocked_on(&self, lane: Lane) -> Option<&Arc<Blocked>> {
+        if lane == Lane::Other {
+            return None;
+        }
+        self.blocked().find(|blocked| blocked.lane == lane)
+    }
+
+    /// Runs `call`, a bridged call dispatched to `lane`, on this thread with this chain as its
+    /// chain.
+    pub(crate) fn enter<T>(self, lane: Lane, call: impl FnOnce() -> T) -> T {
+        let outer = CURRENT.with(|current| current.replace(Some(Current { chain: self, lane })));
+        let _restore = Restore(outer);
+        call()
+    }
+}
+
+/// Puts the thread's previous [`Current`] back, also when the call unwinds.
+struct Restore(Option<Current>);
+
+impl Drop for Restore {
+    fn drop(&mut self) {
+        let outer = self.0.take();
+        CURRENT.with(|current| *current.borrow_mut() = outer);
+    }
+}
+
+/// A thread blocked in `block_on` on behalf of a bridged call, and the calls of its chain
+/// waiting to run on it.
+pub(crate) struct Blocked {
+    /// What the blocked thread serves: calls dispatched to this lane may run on it.
+    lane: Lane,
+    /// The thread-sensitive executor whose thread this is, if it is one.
+    home: Option<Arc<sensitive::Shared>>,
+    thread: Thread,
+    inbox: Mutex<Inbox>,
+    parent: Option<Arc<Blocked>>,
+}
+
+struct Inbox {
+    jobs: VecDeque<Offered>,
+    /// The `block_on` has returned: nothing more can be run here.
+    closed: bool,
+}
+
+/// A job handed to a blocked thread.
+enum Offered {
+    /// It can run only there (a thread-sensitive call).
+    Only(Job),
+    /// Its twin is queued on the executor as well; whichever is run first runs the call.
+    Either(Job),
+}
+
+impl Blocked {
+    fn lock(&self) -> MutexGuard<'_, Inbox> {
+        // Jobs never run under the lock, so a poisoned lock still holds a consistent inbox.
+        self.inbox.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn offer(&self, job: Offered) -> Result<(), Offered> {
+        let mut inbox = self.lock();
+        if inbox.closed {
+            return Err(job);
+        }
+        inbox.jobs.push_back(job);
+        drop(inbox);
+        self.thread.unpark();
+        Ok(())
+    }
+
+    /// The lane the blocked thread serves.
+    pub(crate) fn lane(&self) -> Lane {
+        self.lane
+    }
+
+    /// Whether the blocked thread is a thread-sensitive thread: calls for it can run nowhere
+    /// else.
+    pub(crate) fn is_sensitive(&self) -> bool {
+        self.home.is_some()
+    }
+
+    /// Hands a thread-sensitive call to this blocked thread-sensitive thread.
+    pub(crate) fn run_here(&self, job: Job) {
+        if let Err(Offered::Only(job) | Offered::Either(job)) = self.offer(Offered::Only(job)) {
+            // Its `block_on` returned in the meantime: the call queues for the thread as usual.
+            self.home
+                .as_ref()
+                .expect("only thread-sensitive threads take such calls")
+                .submit(job);
+        }
+    }
+
+    /// Offers `job` to this blocked thread; returns the job to hand to the executor as well.
+    pub(crate) fn offer_either(&self, job: Job) -> Job {
+        let (here, there) = job.split();
+        // If the `block_on` has returned, the executor's copy runs the call.
+        let _ = self.offer(Offered::Either(here));
+        there
+    }
+
+    fn pop(&self) -> Option<Offered> {
+        self.lock().jobs.pop_front()
+    }
+
+    /// Closes the inbox; calls that can run only on this thread go to its queue.
+    fn close(&self) {
+        let jobs = {
+            let mut inbox = self.lock();
+            inbox.closed = true;
+            std::mem::take(&mut inbox.jobs)
+        };
+        for job in jobs {
+            if let Offered::Only(job) = job {
+                self.run_here(job);
+            }
+        }
+    }
+}
+
+/// Closes a [`Blocked`] when its `block_on` ends, also when the future panics.
+struct Close<'a>(&'a Blocked);
+
+impl Drop for Close<'_> {
+    fn drop(&mut self) {
+        self.0.close();
+    }
+}
+
+/// Whether this thread is running a bridged call (or is a thread-sensitive executor's thread).
+pub(crate) fn in_call() -> bool {
+    CURRENT.with(|current| current.borrow().is_some()) || sensitive::home().is_some()
+}
+
+/// `block_on` on a thread that runs a bridged call: drives `future` on this thread and, while
+/// it waits, runs the calls of its own chain that were handed to this thread. The caller has
+/// entered the runtime the future needs.
+pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
+    let home = sensitive::home();
+    let current = CURRENT.with(|current| current.borrow().clone());
+    let (chain, lane) = match current {
+        Some(current) => (current.chain, current.lane),
+        None => (Chain::default(), home.as_ref().map_or(Lane::Other, |home| home.lane())),
+    };
+    let blocked = Arc::new(Blocked {
+        lane,
+        home,
+        thread: thread::current(),
+        inbox: Mutex::new(Inbox {
+            jobs: VecDeque::new(),
+            closed: false,
+        }),
+        parent: chain.blocked.clone(),
+    });
+    let _close = Close(&blocked);
+    let chain = Chain {
+        scope: chain.scope,
+        blocked: Some(Arc::clone(&blocked)),
+    };
+    let mut waiting = Waiting {
+        since: Instant::now(),
+        reported: false,
+    };
+    let mut future = pin!(CHAIN.scope(chain, future));
+    let waker = Waker::from(Arc::new(Unpark(thread::current())));
+    let mut cx = Context::from_waker(&waker);
+    loop {
+        if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+            return output;
+        }
+        let mut ran = false;
+        while let Some(job) = blocked.pop() {
+            match job {
+                Offered::Only(job) | Offered::Either(job) => job.run(),
+            }
+            ran = true;
+        }
+        if !ran {
+            // An unpark that came since the last poll or offer makes this return at once.
+            match &blocked.home {
+                Some(home) => {
+                    thread::park_timeout(WAITING_REPORT);
+                    waiting.check(home);
+                }
+                None => thread::park(),
+            }
+        }
+    }
+}
+
+/// How long a thread-sensitive thread may stay blocked in `block_on` while other calls wait for
+/// it before it is reported.
+const WAITING_REPORT: Duration = Duration::from_secs(2);
+
+/// Reports, once, a thread-sensitive thread blocked in `block_on` for long while calls from
+/// outside its chain wait for it: if the blocked call awaits one of them, it never ends.
+struct Waiting {
+    since: Instant,
+    reported: bool,
+}
+
+impl Waiting {
+    fn check(&mut self, home: &sensitive::Shared) {
+        let blocked_for = self.since.elapsed();
+        let waiting = home.queued();
+        if self.reported || blocked_for < WAITING_REPORT || waiting == 0 {
+            return;
+        }
+        self.reported = true;
+        tracing::warn!(
+            "bridge: thread-sensitive thread `{}` has been blocked in `block_on` for {:.1?} while \
+             {waiting} calls from outside the blocked call wait for it. If the blocked call awaits \
+             one of them (for example from a task started with `tokio::spawn` inside `block_on`), \
+             it can never end: start such tasks with `bridge_runtime::spawn`, which keeps them \
+             part of the blocked call",
+            home.name(),
+            blocked_for,
+        );
+    }
+}
+
+/// Wakes a thread blocked in [`block_on`].
+struct Unpark(Thread);
+
+impl Wake for Unpark {
+    fn wake(self: Arc<Self>) {
+        self.0.unpark();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.0.unpark();
+    }
+}
+
+/// [`tokio::spawn`] for a task that belongs to the caller's bridged work: the task keeps the
+/// caller's [`thread_sensitive_scope`](crate::thread_sensitive_scope), and, inside
+/// [`block_on`](crate::block_on), counts as part of the blocked call, so the thread-sensitive
+/// calls it makes can run on the blocked thread.
+///
+/// Task-local values do not follow `tokio::spawn`, so a task started with it is on its own:
+/// its thread-sensitive calls go to the global thread, which waits for a blocked call to end
+/// before it runs them (asgiref's tasks inherit their context the way this function's do).
+///
+/// ```
+/// use bridge_runtime::{sync_to_async, thread_sensitive_scope};
+///
+/// #[sync_to_async(thread_sensitive)]
+/// fn connection_thread() -> std::thread::ThreadId {
+///     std::thread::current().id()
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let (here, in_task) = thread_sensitive_scope(async {
+///     let task = bridge_runtime::spawn(connection_thread_async());
+///     (connection_thread_async().await, task.await.unwrap())
+/// })
+/// .await;
+/// assert_eq!(here, in_task);
+/// # }
+/// ```
+///
+/// # Panics
+///
+/// Outside a tokio runtime, as `tokio::spawn` does.
+pub fn spawn<F>(future: F) -> tokio::task::JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    tokio::spawn(Chain::current().scope(future))
+}
