@@ -3,10 +3,11 @@
 
 use std::any::Any;
 use std::fmt;
+use std::future::{self, Future};
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::OnceLock;
 
-use tokio::sync::{Semaphore, oneshot};
+use tokio::sync::{Semaphore, SemaphorePermit, oneshot};
 use tracing::Span;
 use tracing::dispatcher::{self, Dispatch};
 use tracing::subscriber::NoSubscriber;
@@ -43,7 +44,7 @@ use crate::{sensitive, spin};
 /// path; a `static` holds its own counters and registers them once, on its first call.
 pub struct CallSite {
     name: &'static str,
-    limit: Option<Semaphore>,
+    limit: Option<Limit>,
     recorder: OnceLock<&'static Recorder>,
 }
 
@@ -67,13 +68,9 @@ impl CallSite {
     /// If `limit` is zero or larger than tokio's semaphore allows (`usize::MAX >> 3`); in a
     /// `static`, that is a compile error.
     pub const fn with_limit(name: &'static str, limit: usize) -> Self {
-        assert!(
-            limit > 0 && limit <= Semaphore::MAX_PERMITS,
-            "bridge: invalid limit"
-        );
         CallSite {
             name,
-            limit: Some(Semaphore::const_new(limit)),
+            limit: Some(Limit::new(limit)),
             recorder: OnceLock::new(),
         }
     }
@@ -91,7 +88,7 @@ impl CallSite {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        dispatch_default(self, f).await
+        call(self, Target::<DefaultExecutor>::Default, future::ready(()), |()| f()).await
     }
 
     /// Runs `f` on `executor`, as [`run_in`] does, recorded under this site's name and within
@@ -102,7 +99,7 @@ impl CallSite {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        dispatch(self, executor, f).await
+        call(self, Target::On(executor), future::ready(()), |()| f()).await
     }
 
     /// The site's counters, registered on its first call.
@@ -119,15 +116,13 @@ impl CallSite {
         self.recorder.get_or_init(|| Recorder::register(self.name))
     }
 
-    /// Waits for a limit slot; a call counts as dispatched (its queue wait runs) from before.
-    async fn admit(&'static self) -> Admitted {
+    /// Waits for a slot of the site's limit, then for `wait` (a handle's limit and its
+    /// object). The call counts as dispatched, and its queue wait runs, from before either.
+    async fn admit<G>(&'static self, wait: impl Future<Output = G>) -> (Admitted, G) {
         let dispatched = Dispatched::new(self.recorder());
-        let permit = match &self.limit {
-            // The semaphore is never closed, so `acquire` cannot fail.
-            Some(limit) => limit.acquire().await.ok(),
-            None => None,
-        };
-        dispatched.admitted(permit)
+        let permit = Limit::acquire(self.limit.as_ref()).await;
+        let held = wait.await;
+        (dispatched.admitted(permit), held)
     }
 }
 
@@ -137,8 +132,47 @@ impl fmt::Debug for CallSite {
             .field("name", &self.name)
             .field(
                 "limit",
-                &self.limit.as_ref().map(Semaphore::available_permits),
+                &self.limit.as_ref().map(|limit| limit.0.available_permits()),
             )
+            .finish()
+    }
+}
+
+/// At most `N` calls in flight at once: the `limit = N` of a call site or of a whole handle.
+/// Callers beyond it wait asynchronously, in FIFO order, without holding a thread.
+#[doc(hidden)]
+pub struct Limit(Semaphore);
+
+impl Limit {
+    /// A limit of `n` calls.
+    ///
+    /// # Panics
+    ///
+    /// If `n` is zero or larger than tokio's semaphore allows (`usize::MAX >> 3`); in a
+    /// `static`, that is a compile error. The macros check both first.
+    pub const fn new(n: usize) -> Self {
+        assert!(
+            n > 0 && n <= Semaphore::MAX_PERMITS,
+            "bridge: invalid limit"
+        );
+        Limit(Semaphore::const_new(n))
+    }
+
+    /// Waits for a slot of `limit`, if there is one. The slot goes with the call to its
+    /// thread and is released when the call ends.
+    pub(crate) async fn acquire(limit: Option<&'static Limit>) -> Option<SemaphorePermit<'static>> {
+        match limit {
+            // The semaphore is never closed, so `acquire` cannot fail.
+            Some(limit) => limit.0.acquire().await.ok(),
+            None => None,
+        }
+    }
+}
+
+impl fmt::Debug for Limit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Limit")
+            .field("available", &self.0.available_permits())
             .finish()
     }
 }
@@ -154,7 +188,7 @@ type Outcome<R> = Result<R, Box<dyn Any + Send + 'static>>;
 type Finished<R> = (Outcome<R>, Option<Ended>);
 
 /// Where a call is to run.
-enum Target<'a, E: ?Sized> {
+pub(crate) enum Target<'a, E: ?Sized> {
     /// The [`DefaultExecutor`], through tokio's own join handle inside a runtime.
     Default,
     /// The thread-sensitive thread of the call's chain: a blocked one, its scope's, or the
@@ -172,23 +206,38 @@ impl<E: ?Sized> Clone for Target<'_, E> {
 
 impl<E: ?Sized> Copy for Target<'_, E> {}
 
-/// Runs `f` where `target` says and returns its result, re-raising its panic.
+impl<'a, E: ?Sized> Target<'a, E> {
+    /// `executor`, or the default one.
+    pub(crate) fn or_default(executor: Option<&'a E>) -> Self {
+        executor.map_or(Target::Default, Target::On)
+    }
+}
+
+/// Runs `f` where `target` says, once `wait` has given it what it waits for, and returns its
+/// result, re-raising its panic.
 ///
 /// This is the one path every bridged call takes to a thread:
 /// 1. pick the thread from the caller's [`Chain`] (its scope and its blocked threads): a thread
 ///    of the chain that is blocked in `block_on` and serves the target (see `chain.rs`), else
 ///    the target executor;
 /// 2. start the call's queue wait, and wait (asynchronously, FIFO) for a slot if the call site
-///    has a limit;
+///    has a limit, then for `wait`: a handle's limit slot and its object, which `f` receives;
 /// 3. count the call and capture the caller's `tracing` subscriber and span;
 /// 4. hand the call over. From here on it runs to completion even if this future is dropped,
 ///    and the limit slot is held until it does. On its thread its queue wait ends, its run
 ///    time is measured and a panic is counted;
 /// 5. await the outcome; a panic is re-raised with its original payload.
-async fn call<E, F, R>(site: &'static CallSite, target: Target<'_, E>, f: F) -> R
+pub(crate) async fn call<E, W, F, R>(
+    site: &'static CallSite,
+    target: Target<'_, E>,
+    wait: W,
+    f: F,
+) -> R
 where
     E: Executor + ?Sized,
-    F: FnOnce() -> R + Send + 'static,
+    W: Future,
+    W::Output: Send + 'static,
+    F: FnOnce(W::Output) -> R + Send + 'static,
     R: Send + 'static,
 {
     let chain = Chain::current();
@@ -213,7 +262,8 @@ where
     let lane = blocked
         .as_ref()
         .map_or_else(|| executor.__lane(), |blocked| blocked.lane());
-    let call = prepare(site.admit().await, chain, lane, f);
+    let (admitted, held) = site.admit(wait).await;
+    let call = prepare(admitted, chain, lane, move || f(held));
     let outcome = match blocked {
         Some(blocked) if blocked.is_sensitive() => {
             through(|job| blocked.run_here(job), false, call).await
@@ -258,7 +308,7 @@ where
     F: FnOnce() -> R + Send + 'static,
     R: Send + 'static,
 {
-    call(site, Target::On(executor), f).await
+    call(site, Target::On(executor), future::ready(()), |()| f()).await
 }
 
 /// [`call`] on the [`DefaultExecutor`]: what plain twins and [`to_thread`] use.
@@ -268,7 +318,7 @@ where
     F: FnOnce() -> R + Send + 'static,
     R: Send + 'static,
 {
-    call(site, Target::<DefaultExecutor>::Default, f).await
+    call(site, Target::<DefaultExecutor>::Default, future::ready(()), |()| f()).await
 }
 
 /// [`call`] on the thread-sensitive executor of the current chain: a thread-sensitive thread
@@ -280,7 +330,7 @@ where
     F: FnOnce() -> R + Send + 'static,
     R: Send + 'static,
 {
-    call(site, Target::<DefaultExecutor>::Sensitive, f).await
+    call(site, Target::<DefaultExecutor>::Sensitive, future::ready(()), |()| f()).await
 }
 
 /// The call as it runs on the worker thread: its metrics recorded, in the caller's `tracing`
@@ -434,7 +484,7 @@ where
     dispatch(&RUN_IN, executor, f).await
 }
 
-/// What [`prepare`] and [`CallSite::admit`] record for one call, in the same order, without
+/// What [`prepare`] and `CallSite::admit` record for one call, in the same order, without
 /// the thread hop (for the `overhead` bench).
 pub(crate) fn record_one_call(site: &'static CallSite) {
     drop(

@@ -116,13 +116,11 @@ use std::ops::{Deref, DerefMut};
 use std::panic::{self, AssertUnwindSafe};
 use std::pin::Pin;
 use std::rc::Rc;
-use std::sync::{Arc, mpsc};
+use std::sync::Arc;
 
-use tokio::sync::{
-    Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard, Semaphore, SemaphorePermit,
-};
+use tokio::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use crate::dispatch::{CallSite, dispatch, dispatch_default, dispatch_sensitive};
+use crate::dispatch::{CallSite, Limit, Target, call};
 use crate::executor::{Executor, Job};
 use crate::sensitive::{self, ThreadSensitive};
 
@@ -249,43 +247,6 @@ impl<T, R, F: FnOnce(&mut T) -> R + Send + 'static> Access<T, R> for Write<F> {
     }
 }
 
-/// The `limit = N` of a whole handle: at most `N` calls through its methods in flight at once.
-#[doc(hidden)]
-pub struct Limit(Semaphore);
-
-impl Limit {
-    /// A limit of `n` calls.
-    ///
-    /// # Panics
-    ///
-    /// If `n` is zero or too large; the macro checks both first.
-    pub const fn new(n: usize) -> Self {
-        assert!(
-            n > 0 && n <= Semaphore::MAX_PERMITS,
-            "bridge: invalid limit"
-        );
-        Limit(Semaphore::const_new(n))
-    }
-}
-
-impl fmt::Debug for Limit {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Limit")
-            .field("available", &self.0.available_permits())
-            .finish()
-    }
-}
-
-/// Waits for a slot of the handle's limit, if it has one. The slot goes with the call to its
-/// thread and is released when the call ends.
-async fn admit(limit: Option<&'static Limit>) -> Option<SemaphorePermit<'static>> {
-    match limit {
-        // The semaphore is never closed, so `acquire` cannot fail.
-        Some(limit) => limit.0.acquire().await.ok(),
-        None => None,
-    }
-}
-
 /// A future a handle's method awaits: boxed, so that its type names none of the bounds that
 /// were checked to make it.
 #[doc(hidden)]
@@ -325,19 +286,6 @@ pub trait Handle<T> {
         F: FnOnce() -> R + Send + 'static;
 }
 
-/// Dispatches `f` on `executor`, or on the default executor's own fast path.
-async fn go<E, F, R>(site: &'static CallSite, executor: Option<&E>, f: F) -> R
-where
-    E: Executor + ?Sized,
-    F: FnOnce() -> R + Send + 'static,
-    R: Send + 'static,
-{
-    match executor {
-        None => dispatch_default(site, f).await,
-        Some(executor) => dispatch(site, executor, f).await,
-    }
-}
-
 /// Runs an associated fn of a handle (one without `self`) within the handle's limit.
 #[doc(hidden)]
 pub async fn run<E, F, R>(
@@ -351,30 +299,22 @@ where
     F: FnOnce() -> R + Send + 'static,
     R: Send + 'static,
 {
-    let permit = admit(limit).await;
-    go(site, executor, with_permit(permit, f)).await
+    let target = Target::or_default(executor);
+    call(site, target, Limit::acquire(limit), |_slot| f()).await
 }
 
-/// [`run`] for a `thread_sensitive` handle: on the thread-sensitive executor of the current
-/// [`thread_sensitive_scope`](crate::thread_sensitive_scope), or the global one.
+/// [`run`] for a `thread_sensitive` handle: an associated fn has no object, so it runs as a
+/// `#[sync_to_async(thread_sensitive)]` twin does, on the thread-sensitive thread of the
+/// caller's chain (the current [`thread_sensitive_scope`](crate::thread_sensitive_scope)'s
+/// thread, or the global one).
 #[doc(hidden)]
 pub async fn run_sensitive<F, R>(site: &'static CallSite, limit: Option<&'static Limit>, f: F) -> R
 where
     F: FnOnce() -> R + Send + 'static,
     R: Send + 'static,
 {
-    let permit = admit(limit).await;
-    dispatch_sensitive(site, with_permit(permit, f)).await
-}
-
-fn with_permit<F, R>(permit: Option<SemaphorePermit<'static>>, f: F) -> impl FnOnce() -> R + Send
-where
-    F: FnOnce() -> R + Send + 'static,
-{
-    move || {
-        let _permit = permit;
-        f()
-    }
+    let target = Target::<ThreadSensitive>::Sensitive;
+    call(site, target, Limit::acquire(limit), |_slot| f()).await
 }
 
 thread_local! {
@@ -474,13 +414,14 @@ impl<T: Send + 'static> Exclusive<T> {
     {
         let address = self.address();
         refuse_nested(address, &format_args!("`{}`", site.name()));
-        let permit = admit(limit).await;
-        let mut guard = Arc::clone(&self.lock).lock_owned().await;
-        let call = move || {
+        let lock = Arc::clone(&self.lock);
+        let wait = async move { (Limit::acquire(limit).await, lock.lock_owned().await) };
+        let target = Target::or_default(executor);
+        call(site, target, wait, move |(_slot, mut object)| {
             let _inside = Inside::enter(address);
-            access.with_mut(&mut guard)
-        };
-        go(site, executor, with_permit(permit, call)).await
+            access.with_mut(&mut object)
+        })
+        .await
     }
 }
 
@@ -555,21 +496,22 @@ impl<T: Send + Sync + 'static> ReadWrite<T> {
     {
         let address = self.address();
         refuse_nested(address, &format_args!("`{}`", site.name()));
-        let permit = admit(limit).await;
+        let lock = Arc::clone(&self.lock);
+        let target = Target::or_default(executor);
         if A::MUT {
-            let mut guard = Arc::clone(&self.lock).write_owned().await;
-            let call = move || {
+            let wait = async move { (Limit::acquire(limit).await, lock.write_owned().await) };
+            call(site, target, wait, move |(_slot, mut object)| {
                 let _inside = Inside::enter(address);
-                access.with_mut(&mut guard)
-            };
-            go(site, executor, with_permit(permit, call)).await
+                access.with_mut(&mut object)
+            })
+            .await
         } else {
-            let guard = Arc::clone(&self.lock).read_owned().await;
-            let call = move || {
+            let wait = async move { (Limit::acquire(limit).await, lock.read_owned().await) };
+            call(site, target, wait, move |(_slot, object)| {
                 let _inside = Inside::enter(address);
-                access.with_ref(&guard)
-            };
-            go(site, executor, with_permit(permit, call)).await
+                access.with_ref(&object)
+            })
+            .await
         }
     }
 }
@@ -701,8 +643,8 @@ impl<T: 'static> Dedicated<T> {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        let permit = admit(limit).await;
-        dispatch(site, &self.thread.executor, with_permit(permit, f)).await
+        let target = Target::On(&self.thread.executor);
+        call(site, target, Limit::acquire(limit), |_slot| f()).await
     }
 
     /// A call of a method, on the object's thread.
@@ -716,36 +658,34 @@ impl<T: 'static> Dedicated<T> {
         R: Send + 'static,
         A: Access<T, R>,
     {
-        let permit = admit(limit).await;
-        let call = move || access_object::<T, R, A>(&format_args!("`{}`", site.name()), access);
-        dispatch(site, &self.thread.executor, with_permit(permit, call)).await
+        let target = Target::On(&self.thread.executor);
+        call(site, target, Limit::acquire(limit), move |_slot| {
+            access_object::<T, R, A>(&format_args!("`{}`", site.name()), access)
+        })
+        .await
     }
 
-    /// `handle.blocking_with(f)`: runs `f` on the object's thread and waits for its result.
-    pub fn blocking_with<F, R>(&self, f: F) -> R
+    /// `handle.blocking_with(f)`: runs `f` on the object's thread and waits for its result,
+    /// as a call of the handle's method `site` (the same path, metrics and limit).
+    pub fn blocking_with<F, R>(
+        &self,
+        site: &'static CallSite,
+        limit: Option<&'static Limit>,
+        f: F,
+    ) -> R
     where
         F: FnOnce(&mut T) -> R + Send + 'static,
         R: Send + 'static,
     {
         let handle = self.thread.handle;
-        let what = format!("`{handle}::blocking_with`");
         let own =
             sensitive::home().is_some_and(|home| Arc::ptr_eq(&home, self.thread.executor.shared()));
         if own {
             // Called from inside a call on this object: it is on this very thread.
-            return access_object(&what, Write(f));
+            return access_object(&format_args!("`{handle}::blocking_with`"), Write(f));
         }
         refuse_on_worker(handle, "blocking_with");
-        let (reply, outcome) = mpsc::sync_channel(1);
-        self.thread.executor.execute(Job::new(move || {
-            let outcome = panic::catch_unwind(AssertUnwindSafe(|| access_object(&what, Write(f))));
-            let _ = reply.send(outcome);
-        }));
-        match outcome.recv() {
-            Ok(Ok(value)) => value,
-            Ok(Err(payload)) => panic::resume_unwind(payload),
-            Err(_) => unreachable!("the object's thread runs every call queued before it ends"),
-        }
+        crate::block_on(self.call(site, limit, Write(f)))
     }
 }
 

@@ -1,11 +1,11 @@
 //! What the generated code calls. Not a public API: it changes without notice.
 
 pub use crate::block_on::block_on_twin;
-pub use crate::dispatch::{CallSite, dispatch, dispatch_default, dispatch_sensitive};
+pub use crate::dispatch::{CallSite, Limit, dispatch, dispatch_default, dispatch_sensitive};
 pub use crate::executor::{DefaultExecutor, Executor};
 pub use crate::guard::{sync_only, sync_only_method};
 pub use crate::handle::{
-    Access, BoxFuture, Dedicated, Exclusive, Handle, Installed, Limit, MethodSendable, Read,
+    Access, BoxFuture, Dedicated, Exclusive, Handle, Installed, MethodSendable, Read,
     ReadWrite, SendObject, SyncObject, Write, install, run as run_handle,
     run_sensitive as run_handle_sensitive,
 };

@@ -143,6 +143,14 @@ impl Session {
         self.threads.borrow().clone()
     }
 
+    /// An associated fn: no object, so it runs where a thread-sensitive twin would.
+    pub fn where_associated() -> String {
+        std::thread::current()
+            .name()
+            .unwrap_or("<unnamed>")
+            .to_owned()
+    }
+
     pub fn thread_name(&self) -> String {
         std::thread::current()
             .name()
@@ -301,4 +309,30 @@ async fn a_nested_shared_call_runs_on_the_same_thread() {
 async fn sync_access_on_a_runtime_thread_panics() {
     let session = AsyncSession::new(None).await;
     session.blocking_with(|session| session.lines().len());
+}
+
+/// A thread-sensitive handle's associated fns have no object, so they run as a
+/// `#[sync_to_async(thread_sensitive)]` twin does: on the current scope's thread, or on the
+/// global thread outside a scope. Never on an object's thread.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn associated_fns_run_where_thread_sensitive_twins_run() {
+    assert_eq!(
+        deadline(AsyncSession::where_associated()).await,
+        "bridge-sensitive"
+    );
+    let (scope_thread, associated) = deadline(bridge_runtime::thread_sensitive_scope(async {
+        let session = AsyncSession::new(None).await;
+        assert_eq!(session.thread_name().await, "AsyncSession");
+        #[sync_to_async(thread_sensitive)]
+        fn scope_thread() -> String {
+            std::thread::current()
+                .name()
+                .unwrap_or("<unnamed>")
+                .to_owned()
+        }
+        (scope_thread_async().await, AsyncSession::where_associated().await)
+    }))
+    .await;
+    assert!(scope_thread.starts_with("bridge-scope-"), "{scope_thread}");
+    assert_eq!(associated, scope_thread);
 }

@@ -265,3 +265,61 @@ async fn the_report_is_a_table_sorted_by_total_time() {
     let sluggish = report.lines().nth(line("sluggish")).unwrap();
     assert!(sluggish.contains(" 3 "), "three calls: {sluggish}");
 }
+
+/// A legacy object whose only method holds it for a while.
+#[derive(Debug, Default)]
+pub struct Slow;
+
+#[sync_to_async(handle = AsyncSlow)]
+impl Slow {
+    pub fn new() -> Self {
+        Slow
+    }
+
+    pub fn hold(&mut self, ms: u64) {
+        std::thread::sleep(Duration::from_millis(ms));
+    }
+}
+
+/// Readers that could share the object, kept to one at a time by the handle's limit.
+#[derive(Debug, Default)]
+pub struct Shared;
+
+#[sync_to_async(handle = AsyncShared, concurrent_reads, limit = 1)]
+impl Shared {
+    pub fn new() -> Self {
+        Shared
+    }
+
+    pub fn read(&self, ms: u64) {
+        std::thread::sleep(Duration::from_millis(ms));
+    }
+}
+
+/// Five callers at once of a 30 ms method that needs the object (or the handle's one slot):
+/// they run one after the other, so their queue waits are 0, 30, 60, 90 and 120 ms, twice their
+/// run time in all. The queue wait covers the wait for the object and for the handle's limit,
+/// as the docs say; it used to start only once both were had, and showed almost nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_handle_queue_wait_covers_the_wait_for_its_object_and_its_limit() {
+    let slow = deadline(AsyncSlow::new()).await;
+    let shared = deadline(AsyncShared::new()).await;
+    let mut calls = Vec::new();
+    for _ in 0..5 {
+        let (slow, shared) = (slow.clone(), shared.clone());
+        calls.push(tokio::spawn(async move { slow.hold(30).await }));
+        calls.push(tokio::spawn(async move { shared.read(30).await }));
+    }
+    for call in calls {
+        deadline(call).await.unwrap();
+    }
+    for name in ["Slow::hold", "Shared::read"] {
+        let record = record(name);
+        assert_eq!(record.calls, 5, "{name}");
+        let (queued, ran) = (record.queue_wait.total, record.run_time.total);
+        assert!(
+            queued.as_secs_f64() >= 1.5 * ran.as_secs_f64(),
+            "{name}: queue wait {queued:?} for a run time of {ran:?}"
+        );
+    }
+}

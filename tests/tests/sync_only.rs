@@ -311,3 +311,25 @@ fn allow_async_unsafe_relaxes_the_guard_for_its_scope_only() {
         "{message}"
     );
 }
+
+#[bridge_runtime::sync_only]
+extern "C" fn exported_to_c(x: u32) -> u32 {
+    x + 1
+}
+
+/// A panic cannot unwind out of an `extern "C"` fn (the process would abort), so there the guard
+/// reports the call as a warning instead; the fn runs.
+#[tokio::test(flavor = "current_thread")]
+async fn an_extern_c_fn_warns_instead_of_aborting() {
+    let events = bridge_tests::Events::default();
+    let _subscriber = tracing::subscriber::set_default(events.clone());
+    assert_eq!(exported_to_c(1), 2);
+    let warnings = events.with_target("bridge::sync_only");
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0]
+            .message
+            .contains("`sync_only::exported_to_c` is `#[sync_only]`"),
+        "{warnings:?}"
+    );
+}

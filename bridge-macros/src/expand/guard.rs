@@ -21,7 +21,9 @@
 //! ```
 //!
 //! On a method (a fn with a `self` receiver) it calls `sync_only_method(name)` instead, whose
-//! message points at the async handle.
+//! message points at the async handle. On an `extern` fn whose ABI cannot unwind (`extern "C"`),
+//! the check runs inside `allow_async_unsafe(|| ..)`, so it warns instead of panicking: a panic
+//! there would abort the process.
 //!
 //! The twin named in the message is, in order: `twin = ident`; the `name = ...` of a
 //! `#[sync_to_async(...)]` written below `#[sync_only]` (which `#[sync_only]` sees, because the
@@ -87,10 +89,16 @@ pub(super) fn expand(
         .iter()
         .any(|input| matches!(input, FnArg::Receiver(_)));
     let check = if is_method {
-        quote!(#krate::__private::sync_only_method(#name);)
+        quote!(#krate::__private::sync_only_method(#name))
     } else {
         let twin = twin_name(args, &item).to_string();
-        quote!(#krate::__private::sync_only(#name, #twin);)
+        quote!(#krate::__private::sync_only(#name, #twin))
+    };
+    // A panic cannot unwind out of an `extern "C"` fn: it would abort the process. There the
+    // guard reports the call as a warning, as `allow_async_unsafe` makes it do everywhere.
+    let check = match &sig.abi {
+        Some(abi) if !unwinds(abi) => quote!(#krate::allow_async_unsafe(|| #check);),
+        _ => quote!(#check;),
     };
     let (inner, rest) = split_inner_attrs(body.stream());
     let FnItem {
@@ -104,6 +112,15 @@ pub(super) fn expand(
             #rest
         }
     }
+}
+
+/// Whether a panic may unwind out of a fn with this ABI: `extern "Rust"` and the `-unwind`
+/// ABIs.
+fn unwinds(abi: &syn::Abi) -> bool {
+    abi.name.as_ref().is_some_and(|name| {
+        let name = name.value();
+        name == "Rust" || name.ends_with("-unwind")
+    })
 }
 
 /// The async twin the panic message points at.

@@ -621,6 +621,7 @@ impl<'a> Handle<'a> {
 
     fn accessors(&self) -> TokenStream {
         let krate = self.runtime();
+        let private = self.private();
         let self_ty = self.self_ty;
         let handle = self.name.to_string();
         let ty = &self.type_name;
@@ -688,6 +689,9 @@ impl<'a> Handle<'a> {
                      thread (`.await` the async methods there), and when `f` panics.",
                 ];
                 let r = Ident::new("__R", Span::mixed_site());
+                let site = Ident::new("__BRIDGE_SITE", Span::mixed_site());
+                let site_name = format!("::{}::blocking_with", self.type_name);
+                let this = self.handle_trait();
                 quote! {
                     #[doc = #doc]
                     #[doc = ""]
@@ -699,7 +703,10 @@ impl<'a> Handle<'a> {
                     where
                         #r: ::core::marker::Send + 'static,
                     {
-                        self.__bridge_state.blocking_with(f)
+                        static #site: #private::CallSite = #private::CallSite::new(
+                            ::core::concat!(::core::module_path!(), #site_name),
+                        );
+                        self.__bridge_state.blocking_with(&#site, #this::__limit(), f)
                     }
                 }
             }
