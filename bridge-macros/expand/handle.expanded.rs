@@ -58,79 +58,19 @@ impl ::core::convert::From<Store> for AsyncStore {
     /// Takes ownership of a `Store`: from now on, sync code reaches it through the handle.
     fn from(object: Store) -> Self {
         Self {
-            __bridge_state: ::bridge_runtime::__private::Exclusive::new(object),
-        }
-    }
-}
-impl ::bridge_runtime::__private::Handle<Store> for AsyncStore {
-    fn __call<'__bridge, __E, __R, __A>(
-        &'__bridge self,
-        __site: &'static ::bridge_runtime::__private::CallSite,
-        __executor: ::core::option::Option<&'__bridge __E>,
-        __access: __A,
-    ) -> ::bridge_runtime::__private::BoxFuture<'__bridge, __R>
-    where
-        __E: ::bridge_runtime::Executor + ?::core::marker::Sized,
-        __R: ::core::marker::Send + 'static,
-        __A: ::bridge_runtime::__private::Access<Store, __R>,
-    {
-        #[allow(clippy::type_complexity)]
-        fn __bridge_checked<
-            '__bridge,
-            __H,
-            __S: ::bridge_runtime::__private::SendObject<__H> + 'static,
-            __E,
-            __R,
-            __A,
-        >(
-            __state: &'__bridge ::bridge_runtime::__private::Exclusive<__S>,
-            __site: &'static ::bridge_runtime::__private::CallSite,
-            __limit: ::core::option::Option<&'static ::bridge_runtime::__private::Limit>,
-            __executor: ::core::option::Option<&'__bridge __E>,
-            __access: __A,
-        ) -> ::bridge_runtime::__private::BoxFuture<'__bridge, __R>
-        where
-            __E: ::bridge_runtime::Executor + ?::core::marker::Sized,
-            __R: ::core::marker::Send + 'static,
-            __A: ::bridge_runtime::__private::Access<__S, __R>,
-        {
-            ::std::boxed::Box::pin(__state.call(__site, __limit, __executor, __access))
-        }
-        __bridge_checked::<
-            Self,
-            Store,
-            __E,
-            __R,
-            __A,
-        >(
-            &self.__bridge_state,
-            __site,
-            <Self as ::bridge_runtime::__private::Handle<Store>>::__limit(),
-            __executor,
-            __access,
-        )
-    }
-    fn __run<'__bridge, __E, __R, __F>(
-        __site: &'static ::bridge_runtime::__private::CallSite,
-        __executor: ::core::option::Option<&'__bridge __E>,
-        __f: __F,
-    ) -> ::bridge_runtime::__private::BoxFuture<'__bridge, __R>
-    where
-        __E: ::bridge_runtime::Executor + ?::core::marker::Sized,
-        __R: ::core::marker::Send + 'static,
-        __F: ::core::ops::FnOnce() -> __R + ::core::marker::Send + 'static,
-    {
-        ::std::boxed::Box::pin(
-            ::bridge_runtime::__private::run_handle(
-                __site,
-                <Self as ::bridge_runtime::__private::Handle<Store>>::__limit(),
-                __executor,
-                __f,
+            __bridge_state: ::bridge_runtime::__private::Exclusive::new(
+                ::bridge_runtime::__private::send_object::<Self, Store>(object),
             ),
-        )
+        }
     }
 }
 impl AsyncStore {
+    #[allow(dead_code)]
+    fn __bridge_limit() -> ::core::option::Option<
+        &'static ::bridge_runtime::__private::Limit,
+    > {
+        ::core::option::Option::None
+    }
     /// Access to the `Store` for sync code: waits (blocking this thread) until no call has it, and keeps every call waiting until the guard is dropped.
     ///
     /// # Panics
@@ -156,46 +96,30 @@ impl AsyncStore {
         static __BRIDGE_SITE: ::bridge_runtime::__private::CallSite = ::bridge_runtime::__private::CallSite::new(
             ::core::concat!(::core::module_path!(), "::Store::open"),
         );
-        #[allow(clippy::too_many_arguments, clippy::type_complexity)]
-        fn __bridge_job<
-            '__bridge,
-            __H,
-            __S,
-            __E,
-            __A0: ::bridge_runtime::__private::MethodSendable<__H, open> + 'static,
-            __R: ::bridge_runtime::__private::MethodSendable<__H, open> + 'static,
-            __F,
-        >(
-            __site: &'static ::bridge_runtime::__private::CallSite,
-            __executor: ::core::option::Option<&'__bridge __E>,
-            __f: __F,
-            __a0: __A0,
-        ) -> ::bridge_runtime::__private::BoxFuture<'__bridge, __R>
-        where
-            __H: ::bridge_runtime::__private::Handle<__S>,
-            __E: ::bridge_runtime::Executor + ?::core::marker::Sized,
-            __F: ::core::ops::FnOnce(__A0) -> __R + ::core::marker::Send + 'static,
-        {
-            <__H as ::bridge_runtime::__private::Handle<
-                __S,
-            >>::__run(__site, __executor, move || __f(__a0))
-        }
-        __bridge_job::<
-            Self,
-            Store,
-            _,
-            <str as ::std::borrow::ToOwned>::Owned,
-            Result<Store, StoreError>,
-            _,
-        >(
+        let (__a0,) = (
+            ::bridge_runtime::__private::method_send_cell::<
+                Self,
+                open,
+                <str as ::std::borrow::ToOwned>::Owned,
+            >(<str as ::std::borrow::ToOwned>::to_owned(path)),
+        );
+        ::bridge_runtime::__private::run_handle(
                 &__BRIDGE_SITE,
+                Self::__bridge_limit(),
                 ::core::option::Option::None::<
                     &::bridge_runtime::__private::DefaultExecutor,
                 >,
-                |__a0| <Store>::open(::core::borrow::Borrow::<str>::borrow(&__a0)),
-                <str as ::std::borrow::ToOwned>::to_owned(path),
+                move || {
+                    let (__a0,) = (__a0.into_inner(),);
+                    ::bridge_runtime::__private::method_send_cell::<
+                        Self,
+                        open,
+                        Result<Store, StoreError>,
+                    >(<Store>::open(::core::borrow::Borrow::<str>::borrow(&__a0)))
+                },
             )
             .await
+            .into_inner()
             .map(::core::convert::From::from)
     }
     /// Looks a user up.
@@ -207,54 +131,28 @@ impl AsyncStore {
         static __BRIDGE_SITE: ::bridge_runtime::__private::CallSite = ::bridge_runtime::__private::CallSite::new(
             ::core::concat!(::core::module_path!(), "::Store::get"),
         );
-        #[allow(clippy::too_many_arguments, clippy::type_complexity)]
-        fn __bridge_job<
-            '__bridge,
-            __H,
-            __S: 'static,
-            __E,
-            __A0: ::bridge_runtime::__private::MethodSendable<__H, get> + 'static,
-            __R: ::bridge_runtime::__private::MethodSendable<__H, get> + 'static,
-            __F,
-        >(
-            __handle: &'__bridge __H,
-            __site: &'static ::bridge_runtime::__private::CallSite,
-            __executor: ::core::option::Option<&'__bridge __E>,
-            __f: __F,
-            __a0: __A0,
-        ) -> ::bridge_runtime::__private::BoxFuture<'__bridge, __R>
-        where
-            __H: ::bridge_runtime::__private::Handle<__S>,
-            __E: ::bridge_runtime::Executor + ?::core::marker::Sized,
-            __F: ::core::ops::FnOnce(&__S, __A0) -> __R + ::core::marker::Send + 'static,
-        {
-            __handle
-                .__call(
-                    __site,
-                    __executor,
-                    ::bridge_runtime::__private::Read(move |__this: &__S| __f(
-                        __this,
-                        __a0,
-                    )),
-                )
-        }
-        __bridge_job::<
-            Self,
-            Store,
-            _,
-            u64,
-            Option<User>,
-            _,
-        >(
-                self,
+        let (__a0,) = (
+            ::bridge_runtime::__private::method_send_cell::<Self, get, u64>(id),
+        );
+        let __access = ::bridge_runtime::__private::Read(move |__this: &Store| {
+            let (__a0,) = (__a0.into_inner(),);
+            ::bridge_runtime::__private::method_send_cell::<
+                Self,
+                get,
+                Option<User>,
+            >(<Store>::get(__this, __a0))
+        });
+        self.__bridge_state
+            .call(
                 &__BRIDGE_SITE,
+                Self::__bridge_limit(),
                 ::core::option::Option::None::<
                     &::bridge_runtime::__private::DefaultExecutor,
                 >,
-                |__this, __a0| <Store>::get(__this, __a0),
-                id,
+                __access,
             )
             .await
+            .into_inner()
     }
     /// Saves a user; at most 4 at once, under another name.
     ///
@@ -266,55 +164,28 @@ impl AsyncStore {
             ::core::concat!(::core::module_path!(), "::Store::put"),
             4,
         );
-        #[allow(clippy::too_many_arguments, clippy::type_complexity)]
-        fn __bridge_job<
-            '__bridge,
-            __H,
-            __S: 'static,
-            __E,
-            __A0: ::bridge_runtime::__private::MethodSendable<__H, insert> + 'static,
-            __R: ::bridge_runtime::__private::MethodSendable<__H, insert> + 'static,
-            __F,
-        >(
-            __handle: &'__bridge __H,
-            __site: &'static ::bridge_runtime::__private::CallSite,
-            __executor: ::core::option::Option<&'__bridge __E>,
-            __f: __F,
-            __a0: __A0,
-        ) -> ::bridge_runtime::__private::BoxFuture<'__bridge, __R>
-        where
-            __H: ::bridge_runtime::__private::Handle<__S>,
-            __E: ::bridge_runtime::Executor + ?::core::marker::Sized,
-            __F: ::core::ops::FnOnce(&mut __S, __A0) -> __R + ::core::marker::Send
-                + 'static,
-        {
-            __handle
-                .__call(
-                    __site,
-                    __executor,
-                    ::bridge_runtime::__private::Write(move |__this: &mut __S| __f(
-                        __this,
-                        __a0,
-                    )),
-                )
-        }
-        __bridge_job::<
-            Self,
-            Store,
-            _,
-            User,
-            Result<(), StoreError>,
-            _,
-        >(
-                self,
+        let (__a0,) = (
+            ::bridge_runtime::__private::method_send_cell::<Self, insert, User>(user),
+        );
+        let __access = ::bridge_runtime::__private::Write(move |__this: &mut Store| {
+            let (__a0,) = (__a0.into_inner(),);
+            ::bridge_runtime::__private::method_send_cell::<
+                Self,
+                insert,
+                Result<(), StoreError>,
+            >(<Store>::put(__this, __a0))
+        });
+        self.__bridge_state
+            .call(
                 &__BRIDGE_SITE,
+                Self::__bridge_limit(),
                 ::core::option::Option::None::<
                     &::bridge_runtime::__private::DefaultExecutor,
                 >,
-                |__this, __a0| <Store>::put(__this, __a0),
-                user,
+                __access,
             )
             .await
+            .into_inner()
     }
     /// The schema version this code expects.
     ///
@@ -325,41 +196,21 @@ impl AsyncStore {
         static __BRIDGE_SITE: ::bridge_runtime::__private::CallSite = ::bridge_runtime::__private::CallSite::new(
             ::core::concat!(::core::module_path!(), "::Store::version"),
         );
-        #[allow(clippy::too_many_arguments, clippy::type_complexity)]
-        fn __bridge_job<
-            '__bridge,
-            __H,
-            __S,
-            __E,
-            __R: ::bridge_runtime::__private::MethodSendable<__H, version> + 'static,
-            __F,
-        >(
-            __site: &'static ::bridge_runtime::__private::CallSite,
-            __executor: ::core::option::Option<&'__bridge __E>,
-            __f: __F,
-        ) -> ::bridge_runtime::__private::BoxFuture<'__bridge, __R>
-        where
-            __H: ::bridge_runtime::__private::Handle<__S>,
-            __E: ::bridge_runtime::Executor + ?::core::marker::Sized,
-            __F: ::core::ops::FnOnce() -> __R + ::core::marker::Send + 'static,
-        {
-            <__H as ::bridge_runtime::__private::Handle<
-                __S,
-            >>::__run(__site, __executor, move || __f())
-        }
-        __bridge_job::<
-            Self,
-            Store,
-            _,
-            u32,
-            _,
-        >(
+        ::bridge_runtime::__private::run_handle(
                 &__BRIDGE_SITE,
+                Self::__bridge_limit(),
                 ::core::option::Option::None::<
                     &::bridge_runtime::__private::DefaultExecutor,
                 >,
-                || <Store>::version(),
+                move || {
+                    ::bridge_runtime::__private::method_send_cell::<
+                        Self,
+                        version,
+                        u32,
+                    >(<Store>::version())
+                },
             )
             .await
+            .into_inner()
     }
 }

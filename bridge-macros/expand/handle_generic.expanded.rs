@@ -64,89 +64,22 @@ where
     /// Takes ownership of a `Cache`: from now on, sync code reaches it through the handle.
     fn from(object: Cache<K, V>) -> Self {
         Self {
-            __bridge_state: ::bridge_runtime::__private::ReadWrite::new(object),
-        }
-    }
-}
-impl<
-    K: Hash + Eq + Clone + Send + Sync + 'static,
-    V: 'static,
-> ::bridge_runtime::__private::Handle<Cache<K, V>> for AsyncCache<K, V>
-where
-    V: Clone + Send + Sync,
-{
-    fn __call<'__bridge, __E, __R, __A>(
-        &'__bridge self,
-        __site: &'static ::bridge_runtime::__private::CallSite,
-        __executor: ::core::option::Option<&'__bridge __E>,
-        __access: __A,
-    ) -> ::bridge_runtime::__private::BoxFuture<'__bridge, __R>
-    where
-        __E: ::bridge_runtime::Executor + ?::core::marker::Sized,
-        __R: ::core::marker::Send + 'static,
-        __A: ::bridge_runtime::__private::Access<Cache<K, V>, __R>,
-    {
-        #[allow(clippy::type_complexity)]
-        fn __bridge_checked<
-            '__bridge,
-            __H,
-            __S: ::bridge_runtime::__private::SendObject<__H>
-                + ::bridge_runtime::__private::SyncObject<__H> + 'static,
-            __E,
-            __R,
-            __A,
-        >(
-            __state: &'__bridge ::bridge_runtime::__private::ReadWrite<__S>,
-            __site: &'static ::bridge_runtime::__private::CallSite,
-            __limit: ::core::option::Option<&'static ::bridge_runtime::__private::Limit>,
-            __executor: ::core::option::Option<&'__bridge __E>,
-            __access: __A,
-        ) -> ::bridge_runtime::__private::BoxFuture<'__bridge, __R>
-        where
-            __E: ::bridge_runtime::Executor + ?::core::marker::Sized,
-            __R: ::core::marker::Send + 'static,
-            __A: ::bridge_runtime::__private::Access<__S, __R>,
-        {
-            ::std::boxed::Box::pin(__state.call(__site, __limit, __executor, __access))
-        }
-        __bridge_checked::<
-            Self,
-            Cache<K, V>,
-            __E,
-            __R,
-            __A,
-        >(
-            &self.__bridge_state,
-            __site,
-            <Self as ::bridge_runtime::__private::Handle<Cache<K, V>>>::__limit(),
-            __executor,
-            __access,
-        )
-    }
-    fn __run<'__bridge, __E, __R, __F>(
-        __site: &'static ::bridge_runtime::__private::CallSite,
-        __executor: ::core::option::Option<&'__bridge __E>,
-        __f: __F,
-    ) -> ::bridge_runtime::__private::BoxFuture<'__bridge, __R>
-    where
-        __E: ::bridge_runtime::Executor + ?::core::marker::Sized,
-        __R: ::core::marker::Send + 'static,
-        __F: ::core::ops::FnOnce() -> __R + ::core::marker::Send + 'static,
-    {
-        ::std::boxed::Box::pin(
-            ::bridge_runtime::__private::run_handle(
-                __site,
-                <Self as ::bridge_runtime::__private::Handle<Cache<K, V>>>::__limit(),
-                __executor,
-                __f,
+            __bridge_state: ::bridge_runtime::__private::ReadWrite::new(
+                ::bridge_runtime::__private::sync_object::<Self, Cache<K, V>>(object),
             ),
-        )
+        }
     }
 }
 impl<K: Hash + Eq + Clone + Send + Sync + 'static, V: 'static> AsyncCache<K, V>
 where
     V: Clone + Send + Sync,
 {
+    #[allow(dead_code)]
+    fn __bridge_limit() -> ::core::option::Option<
+        &'static ::bridge_runtime::__private::Limit,
+    > {
+        ::core::option::Option::None
+    }
     /// Shared access to the `Cache` for sync code: waits (blocking this thread) until no `&mut self` call has it; `&self` calls still run while the guard lives.
     ///
     /// # Panics
@@ -172,47 +105,29 @@ where
         static __BRIDGE_SITE: ::bridge_runtime::__private::CallSite = ::bridge_runtime::__private::CallSite::new(
             ::core::concat!(::core::module_path!(), "::Cache::with_capacity"),
         );
-        #[allow(clippy::too_many_arguments, clippy::type_complexity)]
-        fn __bridge_job<
-            '__bridge,
-            __H,
-            __S,
-            __E,
-            __A0: ::bridge_runtime::__private::MethodSendable<__H, with_capacity>
-                + 'static,
-            __R: ::bridge_runtime::__private::MethodSendable<__H, with_capacity>
-                + 'static,
-            __F,
-        >(
-            __site: &'static ::bridge_runtime::__private::CallSite,
-            __executor: ::core::option::Option<&'__bridge __E>,
-            __f: __F,
-            __a0: __A0,
-        ) -> ::bridge_runtime::__private::BoxFuture<'__bridge, __R>
-        where
-            __H: ::bridge_runtime::__private::Handle<__S>,
-            __E: ::bridge_runtime::Executor + ?::core::marker::Sized,
-            __F: ::core::ops::FnOnce(__A0) -> __R + ::core::marker::Send + 'static,
-        {
-            <__H as ::bridge_runtime::__private::Handle<
-                __S,
-            >>::__run(__site, __executor, move || __f(__a0))
-        }
-        ::core::convert::From::from(
-            __bridge_job::<
+        let (__a0,) = (
+            ::bridge_runtime::__private::method_send_cell::<
                 Self,
-                Cache<K, V>,
-                _,
+                with_capacity,
                 usize,
-                Cache<K, V>,
-                _,
-            >(
+            >(capacity),
+        );
+        ::core::convert::From::from(
+            ::bridge_runtime::__private::run_handle(
                     &__BRIDGE_SITE,
+                    Self::__bridge_limit(),
                     ::core::option::Option::Some(&CACHE_POOL),
-                    |__a0| <Cache<K, V>>::with_capacity(__a0),
-                    capacity,
+                    move || {
+                        let (__a0,) = (__a0.into_inner(),);
+                        ::bridge_runtime::__private::method_send_cell::<
+                            Self,
+                            with_capacity,
+                            Cache<K, V>,
+                        >(<Cache<K, V>>::with_capacity(__a0))
+                    },
                 )
-                .await,
+                .await
+                .into_inner(),
         )
     }
     /// Async version of [`Cache::get`], generated by `#[sync_to_async(handle = AsyncCache)]`: the call runs on a blocking thread, beside the other `&self` calls, and this future awaits it.
@@ -222,55 +137,30 @@ where
         static __BRIDGE_SITE: ::bridge_runtime::__private::CallSite = ::bridge_runtime::__private::CallSite::new(
             ::core::concat!(::core::module_path!(), "::Cache::get"),
         );
-        #[allow(clippy::too_many_arguments, clippy::type_complexity)]
-        fn __bridge_job<
-            '__bridge,
-            __H,
-            __S: 'static,
-            __E,
-            __A0: ::bridge_runtime::__private::MethodSendable<__H, get> + 'static,
-            __R: ::bridge_runtime::__private::MethodSendable<__H, get> + 'static,
-            __F,
-        >(
-            __handle: &'__bridge __H,
-            __site: &'static ::bridge_runtime::__private::CallSite,
-            __executor: ::core::option::Option<&'__bridge __E>,
-            __f: __F,
-            __a0: __A0,
-        ) -> ::bridge_runtime::__private::BoxFuture<'__bridge, __R>
-        where
-            __H: ::bridge_runtime::__private::Handle<__S>,
-            __E: ::bridge_runtime::Executor + ?::core::marker::Sized,
-            __F: ::core::ops::FnOnce(&__S, __A0) -> __R + ::core::marker::Send + 'static,
-        {
-            __handle
-                .__call(
-                    __site,
-                    __executor,
-                    ::bridge_runtime::__private::Read(move |__this: &__S| __f(
-                        __this,
-                        __a0,
-                    )),
-                )
-        }
-        __bridge_job::<
-            Self,
-            Cache<K, V>,
-            _,
-            <K as ::std::borrow::ToOwned>::Owned,
-            Option<V>,
-            _,
-        >(
-                self,
+        let (__a0,) = (
+            ::bridge_runtime::__private::method_send_cell::<
+                Self,
+                get,
+                <K as ::std::borrow::ToOwned>::Owned,
+            >(<K as ::std::borrow::ToOwned>::to_owned(key)),
+        );
+        let __access = ::bridge_runtime::__private::Read(move |__this: &Cache<K, V>| {
+            let (__a0,) = (__a0.into_inner(),);
+            ::bridge_runtime::__private::method_send_cell::<
+                Self,
+                get,
+                Option<V>,
+            >(<Cache<K, V>>::get(__this, ::core::borrow::Borrow::<K>::borrow(&__a0)))
+        });
+        self.__bridge_state
+            .call(
                 &__BRIDGE_SITE,
+                Self::__bridge_limit(),
                 ::core::option::Option::Some(&CACHE_POOL),
-                |__this, __a0| <Cache<
-                    K,
-                    V,
-                >>::get(__this, ::core::borrow::Borrow::<K>::borrow(&__a0)),
-                <K as ::std::borrow::ToOwned>::to_owned(key),
+                __access,
             )
             .await
+            .into_inner()
     }
     /// Async version of [`Cache::insert_all`], generated by `#[sync_to_async(handle = AsyncCache)]`: the call runs on a blocking thread, with the object to itself, and this future awaits it.
     pub async fn insert_all<
@@ -281,53 +171,28 @@ where
         static __BRIDGE_SITE: ::bridge_runtime::__private::CallSite = ::bridge_runtime::__private::CallSite::new(
             ::core::concat!(::core::module_path!(), "::Cache::insert_all"),
         );
-        #[allow(clippy::too_many_arguments, clippy::type_complexity)]
-        fn __bridge_job<
-            '__bridge,
-            __H,
-            __S: 'static,
-            __E,
-            __A0: ::bridge_runtime::__private::MethodSendable<__H, insert_all> + 'static,
-            __R: ::bridge_runtime::__private::MethodSendable<__H, insert_all> + 'static,
-            __F,
-        >(
-            __handle: &'__bridge __H,
-            __site: &'static ::bridge_runtime::__private::CallSite,
-            __executor: ::core::option::Option<&'__bridge __E>,
-            __f: __F,
-            __a0: __A0,
-        ) -> ::bridge_runtime::__private::BoxFuture<'__bridge, __R>
-        where
-            __H: ::bridge_runtime::__private::Handle<__S>,
-            __E: ::bridge_runtime::Executor + ?::core::marker::Sized,
-            __F: ::core::ops::FnOnce(&mut __S, __A0) -> __R + ::core::marker::Send
-                + 'static,
+        let (__a0,) = (
+            ::bridge_runtime::__private::method_send_cell::<Self, insert_all, I>(items),
+        );
+        let __access = ::bridge_runtime::__private::Write(move |
+            __this: &mut Cache<K, V>|
         {
-            __handle
-                .__call(
-                    __site,
-                    __executor,
-                    ::bridge_runtime::__private::Write(move |__this: &mut __S| __f(
-                        __this,
-                        __a0,
-                    )),
-                )
-        }
-        __bridge_job::<
-            Self,
-            Cache<K, V>,
-            _,
-            I,
-            usize,
-            _,
-        >(
-                self,
+            let (__a0,) = (__a0.into_inner(),);
+            ::bridge_runtime::__private::method_send_cell::<
+                Self,
+                insert_all,
+                usize,
+            >(<Cache<K, V>>::insert_all::<I>(__this, __a0))
+        });
+        self.__bridge_state
+            .call(
                 &__BRIDGE_SITE,
+                Self::__bridge_limit(),
                 ::core::option::Option::Some(&CACHE_POOL),
-                |__this, __a0| <Cache<K, V>>::insert_all::<I>(__this, __a0),
-                items,
+                __access,
             )
             .await
+            .into_inner()
     }
     /// Async version of [`Cache::merged`], generated by `#[sync_to_async(handle = AsyncCache)]`: the call runs on a blocking thread, beside the other `&self` calls, and this future awaits it.
     pub async fn merged(&self, other: &Cache<K, V>) -> Cache<K, V> {
@@ -336,54 +201,34 @@ where
         static __BRIDGE_SITE: ::bridge_runtime::__private::CallSite = ::bridge_runtime::__private::CallSite::new(
             ::core::concat!(::core::module_path!(), "::Cache::merged"),
         );
-        #[allow(clippy::too_many_arguments, clippy::type_complexity)]
-        fn __bridge_job<
-            '__bridge,
-            __H,
-            __S: 'static,
-            __E,
-            __A0: ::bridge_runtime::__private::MethodSendable<__H, merged> + 'static,
-            __R: ::bridge_runtime::__private::MethodSendable<__H, merged> + 'static,
-            __F,
-        >(
-            __handle: &'__bridge __H,
-            __site: &'static ::bridge_runtime::__private::CallSite,
-            __executor: ::core::option::Option<&'__bridge __E>,
-            __f: __F,
-            __a0: __A0,
-        ) -> ::bridge_runtime::__private::BoxFuture<'__bridge, __R>
-        where
-            __H: ::bridge_runtime::__private::Handle<__S>,
-            __E: ::bridge_runtime::Executor + ?::core::marker::Sized,
-            __F: ::core::ops::FnOnce(&__S, __A0) -> __R + ::core::marker::Send + 'static,
-        {
-            __handle
-                .__call(
-                    __site,
-                    __executor,
-                    ::bridge_runtime::__private::Read(move |__this: &__S| __f(
-                        __this,
-                        __a0,
-                    )),
-                )
-        }
-        __bridge_job::<
-            Self,
-            Cache<K, V>,
-            _,
-            <Cache<K, V> as ::std::borrow::ToOwned>::Owned,
-            Cache<K, V>,
-            _,
-        >(
-                self,
-                &__BRIDGE_SITE,
-                ::core::option::Option::Some(&CACHE_POOL),
-                |__this, __a0| <Cache<
+        let (__a0,) = (
+            ::bridge_runtime::__private::method_send_cell::<
+                Self,
+                merged,
+                <Cache<K, V> as ::std::borrow::ToOwned>::Owned,
+            >(<Cache<K, V> as ::std::borrow::ToOwned>::to_owned(other)),
+        );
+        let __access = ::bridge_runtime::__private::Read(move |__this: &Cache<K, V>| {
+            let (__a0,) = (__a0.into_inner(),);
+            ::bridge_runtime::__private::method_send_cell::<
+                Self,
+                merged,
+                Cache<K, V>,
+            >(
+                <Cache<
                     K,
                     V,
                 >>::merged(__this, ::core::borrow::Borrow::<Cache<K, V>>::borrow(&__a0)),
-                <Cache<K, V> as ::std::borrow::ToOwned>::to_owned(other),
+            )
+        });
+        self.__bridge_state
+            .call(
+                &__BRIDGE_SITE,
+                Self::__bridge_limit(),
+                ::core::option::Option::Some(&CACHE_POOL),
+                __access,
             )
             .await
+            .into_inner()
     }
 }

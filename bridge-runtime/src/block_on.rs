@@ -102,5 +102,6 @@ fn refused_inside_runtime(payload: &(dyn Any + Send)) -> bool {
         .downcast_ref::<&str>()
         .copied()
         .or_else(|| payload.downcast_ref::<String>().map(String::as_str));
-    message.is_some_and(|message| message.starts_with("Cannot start a runtime from within a runtime"))
+    message
+        .is_some_and(|message| message.starts_with("Cannot start a runtime from within a runtime"))
 }

@@ -232,7 +232,10 @@ pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
     let current = CURRENT.with(|current| current.borrow().clone());
     let (chain, lane) = match current {
         Some(current) => (current.chain, current.lane),
-        None => (Chain::default(), home.as_ref().map_or(Lane::Other, |home| home.lane())),
+        None => (
+            Chain::default(),
+            home.as_ref().map_or(Lane::Other, |home| home.lane()),
+        ),
     };
     let blocked = Arc::new(Blocked {
         lane,

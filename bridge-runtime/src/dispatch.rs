@@ -88,7 +88,13 @@ impl CallSite {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        call(self, Target::<DefaultExecutor>::Default, future::ready(()), |()| f()).await
+        call(
+            self,
+            Target::<DefaultExecutor>::Default,
+            future::ready(()),
+            |()| f(),
+        )
+        .await
     }
 
     /// Runs `f` on `executor`, as [`run_in`] does, recorded under this site's name and within
@@ -269,7 +275,12 @@ where
             through(|job| blocked.run_here(job), false, call).await
         }
         Some(blocked) => {
-            through(|job| executor.execute(blocked.offer_either(job)), false, call).await
+            through(
+                |job| executor.execute(blocked.offer_either(job)),
+                false,
+                call,
+            )
+            .await
         }
         None => match (&target, tokio::runtime::Handle::try_current()) {
             // The default executor inside a runtime is tokio's blocking pool: the outcome
@@ -277,7 +288,14 @@ where
             // channel on top of the task tokio allocates anyway. Dropping a join handle never
             // cancels a blocking task, so a started call still ends.
             (Target::Default, Ok(runtime)) => runtime.spawn_blocking(call).await.ok(),
-            _ => through(|job| executor.execute(job), executor.__starts_at_once(), call).await,
+            _ => {
+                through(
+                    |job| executor.execute(job),
+                    executor.__starts_at_once(),
+                    call,
+                )
+                .await
+            }
         },
     };
     finish(site, outcome)
@@ -318,7 +336,13 @@ where
     F: FnOnce() -> R + Send + 'static,
     R: Send + 'static,
 {
-    call(site, Target::<DefaultExecutor>::Default, future::ready(()), |()| f()).await
+    call(
+        site,
+        Target::<DefaultExecutor>::Default,
+        future::ready(()),
+        |()| f(),
+    )
+    .await
 }
 
 /// [`call`] on the thread-sensitive executor of the current chain: a thread-sensitive thread
@@ -330,7 +354,13 @@ where
     F: FnOnce() -> R + Send + 'static,
     R: Send + 'static,
 {
-    call(site, Target::<DefaultExecutor>::Sensitive, future::ready(()), |()| f()).await
+    call(
+        site,
+        Target::<DefaultExecutor>::Sensitive,
+        future::ready(()),
+        |()| f(),
+    )
+    .await
 }
 
 /// The call as it runs on the worker thread: its metrics recorded, in the caller's `tracing`

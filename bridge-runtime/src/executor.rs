@@ -46,7 +46,8 @@ impl Job {
     pub(crate) fn split(self) -> (Job, Job) {
         let first = Arc::new(Mutex::new(Some(self)));
         let second = Arc::clone(&first);
-        let take = |cell: &Mutex<Option<Job>>| cell.lock().unwrap_or_else(PoisonError::into_inner).take();
+        let take =
+            |cell: &Mutex<Option<Job>>| cell.lock().unwrap_or_else(PoisonError::into_inner).take();
         (
             Job::new(move || take(&first).map_or((), Job::run)),
             Job::new(move || take(&second).map_or((), Job::run)),

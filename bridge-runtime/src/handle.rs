@@ -110,11 +110,9 @@
 use std::any::Any;
 use std::cell::RefCell;
 use std::fmt;
-use std::future::Future;
 use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut};
 use std::panic::{self, AssertUnwindSafe};
-use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -122,6 +120,7 @@ use tokio::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use crate::dispatch::{CallSite, Limit, Target, call};
 use crate::executor::{Executor, Job};
+use crate::proof::{SendCell, SyncCell};
 use crate::sensitive::{self, ThreadSensitive};
 
 /// Shared access to the object of a handle, from sync code: what `handle.blocking_read()`
@@ -131,8 +130,8 @@ pub struct ReadGuard<'a, T> {
 }
 
 enum ReadInner<'a, T> {
-    Exclusive(MutexGuard<'a, T>),
-    Shared(RwLockReadGuard<'a, T>),
+    Exclusive(MutexGuard<'a, SendCell<T>>),
+    Shared(RwLockReadGuard<'a, SyncCell<T>>),
 }
 
 /// Exclusive access to the object of a handle, from sync code: what `handle.blocking_write()`
@@ -142,8 +141,8 @@ pub struct WriteGuard<'a, T> {
 }
 
 enum WriteInner<'a, T> {
-    Exclusive(MutexGuard<'a, T>),
-    Shared(RwLockWriteGuard<'a, T>),
+    Exclusive(MutexGuard<'a, SendCell<T>>),
+    Shared(RwLockWriteGuard<'a, SyncCell<T>>),
 }
 
 impl<T> Deref for ReadGuard<'_, T> {
@@ -247,45 +246,6 @@ impl<T, R, F: FnOnce(&mut T) -> R + Send + 'static> Access<T, R> for Write<F> {
     }
 }
 
-/// A future a handle's method awaits: boxed, so that its type names none of the bounds that
-/// were checked to make it.
-#[doc(hidden)]
-pub type BoxFuture<'a, R> = Pin<Box<dyn Future<Output = R> + Send + 'a>>;
-
-/// What a generated handle does for its methods. The handle implements it once, and each
-/// method's `__bridge_job` calls it under its own bounds, so that a type that is not `Send`
-/// gets one error, at that type, and the object is checked once, for the whole handle.
-#[doc(hidden)]
-pub trait Handle<T> {
-    /// The handle's `limit = N`.
-    fn __limit() -> Option<&'static Limit> {
-        None
-    }
-
-    /// A call of a `&self` or `&mut self` method, on `executor` or the default one.
-    fn __call<'a, E, R, A>(
-        &'a self,
-        site: &'static CallSite,
-        executor: Option<&'a E>,
-        access: A,
-    ) -> BoxFuture<'a, R>
-    where
-        E: Executor + ?Sized,
-        R: Send + 'static,
-        A: Access<T, R>;
-
-    /// A call of an associated fn (and, without `thread_sensitive`, of a constructor).
-    fn __run<'a, E, R, F>(
-        site: &'static CallSite,
-        executor: Option<&'a E>,
-        f: F,
-    ) -> BoxFuture<'a, R>
-    where
-        E: Executor + ?Sized,
-        R: Send + 'static,
-        F: FnOnce() -> R + Send + 'static;
-}
-
 /// Runs an associated fn of a handle (one without `self`) within the handle's limit.
 #[doc(hidden)]
 pub async fn run<E, F, R>(
@@ -361,15 +321,16 @@ fn refuse_on_worker(handle: &str, accessor: &str) {
 }
 
 /// The state of a handle without `thread_sensitive` or `concurrent_reads`: the object behind
-/// an async mutex, so every call runs alone.
+/// an async mutex, so every call runs alone. The object was proven `Send` when the handle was
+/// made ([`send_object`](crate::__private::send_object)).
 #[doc(hidden)]
 pub struct Exclusive<T> {
-    lock: Arc<Mutex<T>>,
+    lock: Arc<Mutex<SendCell<T>>>,
 }
 
 impl<T> Exclusive<T> {
     /// Takes ownership of `object`.
-    pub fn new(object: T) -> Self {
+    pub fn new(object: SendCell<T>) -> Self {
         Exclusive {
             lock: Arc::new(Mutex::new(object)),
         }
@@ -398,7 +359,7 @@ impl<T> Exclusive<T> {
     }
 }
 
-impl<T: Send + 'static> Exclusive<T> {
+impl<T: 'static> Exclusive<T> {
     /// A call of a method: waits for the object, then runs on `executor` or the default one.
     pub async fn call<E, R, A>(
         &self,
@@ -442,15 +403,16 @@ impl<T> fmt::Debug for Exclusive<T> {
 }
 
 /// The state of a `concurrent_reads` handle: the object behind an async read-write lock, so
-/// `&self` calls run together and `&mut self` calls alone.
+/// `&self` calls run together and `&mut self` calls alone. The object was proven `Send` and
+/// `Sync` when the handle was made ([`sync_object`](crate::__private::sync_object)).
 #[doc(hidden)]
 pub struct ReadWrite<T> {
-    lock: Arc<RwLock<T>>,
+    lock: Arc<RwLock<SyncCell<T>>>,
 }
 
 impl<T> ReadWrite<T> {
     /// Takes ownership of `object`.
-    pub fn new(object: T) -> Self {
+    pub fn new(object: SyncCell<T>) -> Self {
         ReadWrite {
             lock: Arc::new(RwLock::new(object)),
         }
@@ -479,7 +441,7 @@ impl<T> ReadWrite<T> {
     }
 }
 
-impl<T: Send + Sync + 'static> ReadWrite<T> {
+impl<T: 'static> ReadWrite<T> {
     /// A call of a method: waits for a read lock (`&self`) or the write lock (`&mut self`),
     /// then runs on `executor` or the default one.
     pub async fn call<E, R, A>(
@@ -621,13 +583,10 @@ impl<T: 'static> Dedicated<T> {
     }
 
     /// Starts the thread and moves `object` onto it.
-    pub fn from_object(handle: &'static str, object: T) -> Self
-    where
-        T: Send,
-    {
+    pub fn from_object(handle: &'static str, object: SendCell<T>) -> Self {
         let state = Dedicated::start(handle);
         state.thread.executor.execute(Job::new(move || {
-            install(object);
+            install(object.into_inner());
         }));
         state
     }
@@ -718,44 +677,3 @@ impl<T: 'static> fmt::Debug for Dedicated<T> {
             .finish()
     }
 }
-
-/// Proof that the object of a handle without `thread_sensitive` may go to the threads that run
-/// its methods.
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` is not `Send`, so the handle `{Handle}` cannot move it to the threads that run its methods",
-    label = "not `Send`",
-    note = "a handle runs each call on a blocking thread, with the object behind a lock",
-    note = "add `thread_sensitive` to the handle's options: the object then lives on one dedicated thread and need not be `Send`"
-)]
-#[doc(hidden)]
-pub trait SendObject<Handle>: Send {}
-
-#[diagnostic::do_not_recommend]
-impl<T: Send, Handle> SendObject<Handle> for T {}
-
-/// Proof that the object of a `concurrent_reads` handle may be shared by the threads that run
-/// its `&self` methods at the same time.
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` is not `Sync`, so the `concurrent_reads` handle `{Handle}` cannot run its `&self` methods at the same time",
-    label = "not `Sync`",
-    note = "remove `concurrent_reads`: every call then runs alone, and the object need only be `Send`"
-)]
-#[doc(hidden)]
-pub trait SyncObject<Handle>: Sync {}
-
-#[diagnostic::do_not_recommend]
-impl<T: Sync, Handle> SyncObject<Handle> for T {}
-
-/// Proof that a value may cross to the thread that runs the method `Method` of the handle
-/// `Handle`. Like [`Sendable`](crate::__private::Sendable), with a message that names both.
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` is not `Send`, so `{Handle}::{Method}` cannot move it to the thread that runs the sync method",
-    label = "not `Send`",
-    note = "a handle's method runs the sync method on another thread: its arguments and its result cross threads",
-    note = "use a `Send` type here (for example `Arc` instead of `Rc`), or leave the method out of the handle with `#[sync_to_async(skip)]`"
-)]
-#[doc(hidden)]
-pub trait MethodSendable<Handle, Method>: Send {}
-
-#[diagnostic::do_not_recommend]
-impl<T: Send, Handle, Method> MethodSendable<Handle, Method> for T {}

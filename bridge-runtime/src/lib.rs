@@ -59,6 +59,19 @@
 //! bridged call and splits its time into queue wait and run time; [`metrics::report`] prints
 //! them as a table. A [`watchdog::Watchdog`] reports each time a runtime could not run a ready
 //! task for longer than a threshold.
+//!
+//! Warnings (a `#[sync_only]` fn allowed to run on a runtime thread, a runtime stall) are
+//! `tracing` events. With the default `log` feature they also reach a `log` logger
+//! (`env_logger`, ...) while no `tracing` subscriber is set, so an app that only uses `log`
+//! sees them too.
+//!
+//! # Features
+//!
+//! - `log` (default): the warnings above reach `log` loggers (tracing's `log` feature).
+//! - `metrics`: every call site's calls, calls in flight, panics, queue wait and run time, and
+//!   the watchdogs' stalls, are also exported through the [`metrics`](https://docs.rs/metrics)
+//!   crate's facade, for any of its exporters (Prometheus, StatsD, OpenTelemetry, ...); the
+//!   series are named in [`metrics`]. Without it, none of that code is compiled.
 #![deny(missing_docs)]
 #![deny(unsafe_code)]
 
@@ -70,6 +83,7 @@ mod guard;
 pub mod handle;
 pub mod metrics;
 mod pool;
+mod proof;
 mod sensitive;
 mod spin;
 pub mod watchdog;
@@ -88,3 +102,8 @@ pub use sensitive::{ThreadSensitive, thread_sensitive_scope};
 
 #[doc(inline)]
 pub use bridge_macros::{async_to_sync, sync_only, sync_to_async};
+
+/// The crate README's examples, compiled and run as doctests so that they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

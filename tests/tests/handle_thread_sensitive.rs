@@ -330,7 +330,10 @@ async fn associated_fns_run_where_thread_sensitive_twins_run() {
                 .unwrap_or("<unnamed>")
                 .to_owned()
         }
-        (scope_thread_async().await, AsyncSession::where_associated().await)
+        (
+            scope_thread_async().await,
+            AsyncSession::where_associated().await,
+        )
     }))
     .await;
     assert!(scope_thread.starts_with("bridge-scope-"), "{scope_thread}");

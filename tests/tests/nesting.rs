@@ -113,10 +113,15 @@ async fn a_thread_local_borrowed_across_block_on_is_not_borrowed_again_by_anothe
     });
     let b = async {
         tokio::time::sleep(Duration::from_millis(5)).await;
-        run_in(&db, || CONNECTION.with(|connection| connection.borrow_mut().push(2))).await;
+        run_in(&db, || {
+            CONNECTION.with(|connection| connection.borrow_mut().push(2))
+        })
+        .await;
     };
     deadline(async { tokio::join!(a, b) }).await;
-    let rows = run_in(&db, || CONNECTION.with(|connection| connection.borrow().clone()));
+    let rows = run_in(&db, || {
+        CONNECTION.with(|connection| connection.borrow().clone())
+    });
     assert_eq!(deadline(rows).await, [1, 2]);
 }
 
@@ -271,7 +276,9 @@ fn outer_on_tiny() -> (String, String) {
 /// for the same pool (the shape of tokio issue 5889): the blocked threads run the inner calls.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nested_calls_on_an_exhausted_pool_do_not_deadlock() {
-    let chains: Vec<_> = (0..8).map(|_| tokio::spawn(outer_on_tiny_async())).collect();
+    let chains: Vec<_> = (0..8)
+        .map(|_| tokio::spawn(outer_on_tiny_async()))
+        .collect();
     for chain in chains {
         let (outer, inner) = deadline(chain).await.unwrap();
         assert!(outer.starts_with("tiny-"), "{outer}");
@@ -302,7 +309,9 @@ fn nested_default_calls_on_an_exhausted_blocking_pool_do_not_deadlock() {
             .build()
             .unwrap();
         runtime.block_on(async {
-            let chains: Vec<_> = (0..8).map(|_| tokio::spawn(outer_default_async())).collect();
+            let chains: Vec<_> = (0..8)
+                .map(|_| tokio::spawn(outer_default_async()))
+                .collect();
             let mut total = 0;
             for chain in chains {
                 total += chain.await.unwrap();
@@ -394,7 +403,10 @@ fn a_blocked_thread_that_others_wait_for_is_reported() {
         });
         tokio::time::timeout(Duration::from_secs(3), call).await
     });
-    assert!(stuck.is_err(), "the plain task's call cannot run while the thread is blocked");
+    assert!(
+        stuck.is_err(),
+        "the plain task's call cannot run while the thread is blocked"
+    );
     let reports = events.with_target("bridge_runtime::chain");
     assert_eq!(reports.len(), 1, "{reports:?}");
     assert_eq!(reports[0].level, tracing::Level::WARN);

@@ -29,7 +29,10 @@ async fn a_missing_scope_is_an_error() {
         message.starts_with("bridge: the thread-sensitive `require_scope::begin` was called outside a `thread_sensitive_scope`"),
         "{message}"
     );
-    assert!(message.contains("bridge_runtime::thread_sensitive_scope(..)"), "{message}");
+    assert!(
+        message.contains("bridge_runtime::thread_sensitive_scope(..)"),
+        "{message}"
+    );
     let (outer, nested) = deadline(thread_sensitive_scope(begin_and_nest_async())).await;
     assert!(outer.starts_with("bridge-scope-"), "{outer}");
     assert_eq!(outer, nested);

@@ -19,33 +19,41 @@
 //! pub struct AsyncStore { __bridge_state: Exclusive<Store> }   // an `Arc` inside
 //! impl Clone for AsyncStore { ... }
 //! impl Debug for AsyncStore { ... }
-//! impl From<Store> for AsyncStore { ... }
-//! impl Handle<Store> for AsyncStore {                 // the runtime side, once per handle
-//!     fn __call(&self, site, executor, access) -> BoxFuture<R> {
-//!         // checks once, for the whole handle, that `Store: Send` (`__bridge_checked`),
-//!         // then waits for the object and dispatches the call
+//! impl From<Store> for AsyncStore {
+//!     fn from(object: Store) -> Self {
+//!         // `send_object` checks, once for the whole handle, that `Store: Send`
+//!         Self { __bridge_state: Exclusive::new(send_object::<Self, Store>(object)) }
 //!     }
-//!     fn __run(site, executor, f) -> BoxFuture<R> { ... }  // associated fns, constructors
 //! }
 //! impl AsyncStore {
+//!     fn __bridge_limit() -> Option<&'static Limit> { None }       // the handle's `limit = N`
 //!     pub fn blocking_read(&self) -> ReadGuard<'_, Store> { ... }   // for sync callers
 //!     pub fn blocking_write(&self) -> WriteGuard<'_, Store> { ... }
 //!     pub async fn open(path: &str) -> Result<Self, StoreError> {
-//!         // a twin-like `__bridge_job` checks each argument and the result for `Send`, then
-//!         // calls `Handle::__run` under those bounds
-//!         __bridge_job::<Self, Store, _, String, Result<Store, StoreError>, _>(
-//!             &SITE, None, |a0| <Store>::open(&a0), path.to_owned(),
-//!         ).await.map(From::from)
+//!         let (__a0,) = (method_send_cell::<Self, open, String>(path.to_owned()),);
+//!         run_handle(&SITE, Self::__bridge_limit(), None, move || {
+//!             let (__a0,) = (__a0.into_inner(),);
+//!             method_send_cell::<Self, open, Result<Store, StoreError>>(<Store>::open(&__a0))
+//!         })
+//!         .await.into_inner().map(From::from)
 //!     }
 //!     pub async fn get(&self, id: u64) -> Option<User> {
-//!         __bridge_job::<Self, Store, _, u64, Option<User>, _>(
-//!             self, &SITE, None, |this, a0| <Store>::get(this, a0), id,
-//!         ).await                                      // `Handle::__call` with `Read(..)`
+//!         let (__a0,) = (method_send_cell::<Self, get, u64>(id),);
+//!         let __access = Read(move |__this: &Store| {
+//!             let (__a0,) = (__a0.into_inner(),);
+//!             method_send_cell::<Self, get, Option<User>>(<Store>::get(__this, __a0))
+//!         });
+//!         self.__bridge_state.call(&SITE, Self::__bridge_limit(), None, __access)
+//!             .await.into_inner()
 //!     }
 //!     pub async fn insert(&self, user: User) { ... Write(..) ... }
-//!     pub async fn version() -> u32 { ... }
+//!     pub async fn version() -> u32 { ... run_handle(..) ... }
 //! }
 //! ```
+//!
+//! A method is a twin with a receiver: its arguments and result are checked for `Send` one by
+//! one (`method_send_cell`, whose message names the handle and the method) and cross threads in
+//! the cell that carries the proof, exactly as a twin's do.
 //!
 //! Every method has its own `CallSite` (`module::Store::get`), and every call goes through the
 //! runtime's one dispatch path. The state type decides how calls share the object:
@@ -558,11 +566,30 @@ impl<'a> Handle<'a> {
         quote!(#private::#state<#self_ty>)
     }
 
-    /// `<Self as Handle<Store>>`, to reach the handle's runtime side.
-    fn handle_trait(&self) -> TokenStream {
+    /// The handle's `limit = N`, as the methods pass it to the runtime.
+    fn limit(&self) -> TokenStream {
+        let limit = Ident::new("__bridge_limit", Span::mixed_site());
+        quote!(Self::#limit())
+    }
+
+    /// The hidden associated fn behind [`Handle::limit`]: the handle's one `Limit`, shared by
+    /// its methods.
+    fn limit_fn(&self) -> TokenStream {
         let private = self.private();
-        let self_ty = self.self_ty;
-        quote!(<Self as #private::Handle<#self_ty>>)
+        let limit = Ident::new("__bridge_limit", Span::mixed_site());
+        let value = match &self.args.limit {
+            Some(n) => quote! {
+                static __BRIDGE_LIMIT: #private::Limit = #private::Limit::new(#n);
+                ::core::option::Option::Some(&__BRIDGE_LIMIT)
+            },
+            None => quote!(::core::option::Option::None),
+        };
+        quote! {
+            #[allow(dead_code)]
+            fn #limit() -> ::core::option::Option<&'static #private::Limit> {
+                #value
+            }
+        }
     }
 
     fn struct_docs(&self) -> TokenStream {
@@ -691,7 +718,7 @@ impl<'a> Handle<'a> {
                 let r = Ident::new("__R", Span::mixed_site());
                 let site = Ident::new("__BRIDGE_SITE", Span::mixed_site());
                 let site_name = format!("::{}::blocking_with", self.type_name);
-                let this = self.handle_trait();
+                let limit = self.limit();
                 quote! {
                     #[doc = #doc]
                     #[doc = ""]
@@ -706,126 +733,8 @@ impl<'a> Handle<'a> {
                         static #site: #private::CallSite = #private::CallSite::new(
                             ::core::concat!(::core::module_path!(), #site_name),
                         );
-                        self.__bridge_state.blocking_with(&#site, #this::__limit(), f)
+                        self.__bridge_state.blocking_with(&#site, #limit, f)
                     }
-                }
-            }
-        }
-    }
-
-    /// `impl Handle<Store> for AsyncStore`: how the handle's methods reach the object and the
-    /// executor. Its `__call` checks once, for the whole handle, that the object may go where
-    /// the calls run (`__bridge_checked`, whose bound names the user's type).
-    fn handle_impl(&self) -> TokenStream {
-        let private = self.private();
-        let krate = self.runtime();
-        let self_ty = self.self_ty;
-        let name = &self.name;
-        let attrs = &self.attrs;
-        let (impl_generics, ty_generics, where_clause) = self.generics.split_for_impl();
-        let hidden = |name: &str| Ident::new(name, Span::mixed_site());
-        let (site, access, executor, state, f, limit) = (
-            hidden("__site"),
-            hidden("__access"),
-            hidden("__executor"),
-            hidden("__state"),
-            hidden("__f"),
-            hidden("__limit"),
-        );
-        let lifetime = Lifetime {
-            apostrophe: Span::mixed_site(),
-            ident: hidden("__bridge"),
-        };
-        let handle_limit = self.args.limit.as_ref().map(|n| {
-            quote! {
-                fn __limit() -> ::core::option::Option<&'static #private::Limit> {
-                    static __BRIDGE_LIMIT: #private::Limit = #private::Limit::new(#n);
-                    ::core::option::Option::Some(&__BRIDGE_LIMIT)
-                }
-            }
-        });
-        let this = self.handle_trait();
-        let call_body = match self.mode {
-            Mode::Dedicated => quote! {
-                // The object never leaves its thread, so it need not be `Send`.
-                let _ = #executor;
-                ::std::boxed::Box::pin(self.__bridge_state.call(#site, #this::__limit(), #access))
-            },
-            Mode::Exclusive | Mode::ReadWrite => {
-                let (state_type, bounds) = match self.mode {
-                    Mode::ReadWrite => (
-                        quote!(ReadWrite),
-                        quote!(#private::SendObject<__H> + #private::SyncObject<__H>),
-                    ),
-                    _ => (quote!(Exclusive), quote!(#private::SendObject<__H>)),
-                };
-                quote! {
-                    #[allow(clippy::type_complexity)]
-                    fn __bridge_checked<#lifetime, __H, __S: #bounds + 'static, __E, __R, __A>(
-                        #state: &#lifetime #private::#state_type<__S>,
-                        #site: &'static #private::CallSite,
-                        #limit: ::core::option::Option<&'static #private::Limit>,
-                        #executor: ::core::option::Option<&#lifetime __E>,
-                        #access: __A,
-                    ) -> #private::BoxFuture<#lifetime, __R>
-                    where
-                        __E: #krate::Executor + ?::core::marker::Sized,
-                        __R: ::core::marker::Send + 'static,
-                        __A: #private::Access<__S, __R>,
-                    {
-                        ::std::boxed::Box::pin(#state.call(#site, #limit, #executor, #access))
-                    }
-                    // The object's type keeps the user's spans: if it is not `Send`, the one
-                    // error points at the `impl` block's type.
-                    __bridge_checked::<Self, #self_ty, __E, __R, __A>(
-                        &self.__bridge_state,
-                        #site,
-                        #this::__limit(),
-                        #executor,
-                        #access,
-                    )
-                }
-            }
-        };
-        let run_body = match self.mode {
-            Mode::Dedicated => quote! {
-                let _ = #executor;
-                ::std::boxed::Box::pin(#private::run_handle_sensitive(#site, #this::__limit(), #f))
-            },
-            _ => quote! {
-                ::std::boxed::Box::pin(#private::run_handle(#site, #this::__limit(), #executor, #f))
-            },
-        };
-        quote! {
-            #(#attrs)*
-            impl #impl_generics #private::Handle<#self_ty> for #name #ty_generics #where_clause {
-                #handle_limit
-
-                fn __call<#lifetime, __E, __R, __A>(
-                    &#lifetime self,
-                    #site: &'static #private::CallSite,
-                    #executor: ::core::option::Option<&#lifetime __E>,
-                    #access: __A,
-                ) -> #private::BoxFuture<#lifetime, __R>
-                where
-                    __E: #krate::Executor + ?::core::marker::Sized,
-                    __R: ::core::marker::Send + 'static,
-                    __A: #private::Access<#self_ty, __R>,
-                {
-                    #call_body
-                }
-
-                fn __run<#lifetime, __E, __R, __F>(
-                    #site: &'static #private::CallSite,
-                    #executor: ::core::option::Option<&#lifetime __E>,
-                    #f: __F,
-                ) -> #private::BoxFuture<#lifetime, __R>
-                where
-                    __E: #krate::Executor + ?::core::marker::Sized,
-                    __R: ::core::marker::Send + 'static,
-                    __F: ::core::ops::FnOnce() -> __R + ::core::marker::Send + 'static,
-                {
-                    #run_body
                 }
             }
         }
@@ -844,7 +753,6 @@ impl<'a> Handle<'a> {
             ..
         } = bridged;
         let private = self.private();
-        let krate = self.runtime();
         let self_ty = self.self_ty;
         let handle = &self.name;
         let line = match kind {
@@ -915,24 +823,12 @@ impl<'a> Handle<'a> {
             #vis async #safety fn #name <#generic_params> (#(#inputs),*) #output #where_clause
         };
         let hidden = |name: &str| Ident::new(name, Span::mixed_site());
-        let (job, f, this, site, handle_arg, site_arg, executor_arg, state, made, lifetime) = (
-            hidden("__bridge_job"),
-            hidden("__f"),
+        let (this, site, state, made) = (
             hidden("__this"),
             hidden("__BRIDGE_SITE"),
-            hidden("__handle"),
-            hidden("__site"),
-            hidden("__executor"),
             hidden("__state"),
             hidden("__made"),
-            Lifetime {
-                apostrophe: Span::mixed_site(),
-                ident: hidden("__bridge"),
-            },
         );
-        let arg_types: Vec<Ident> = (0..params.len())
-            .map(|i| format_ident!("__A{}", i))
-            .collect();
         let args: Vec<Ident> = (0..params.len())
             .map(|i| format_ident!("__a{}", i, span = Span::mixed_site()))
             .collect();
@@ -944,7 +840,6 @@ impl<'a> Handle<'a> {
             .map(|(param, arg)| param.call_arg(arg))
             .collect();
         let generic_args = generic_args(&sig.generics);
-        let sendable = quote!(#private::MethodSendable<__H, #name>);
         let returned = match (&sig.output, kind) {
             (ReturnType::Type(_, ty), _) if contains_impl(ty) => quote!(_),
             (ReturnType::Default, _) => quote!(()),
@@ -975,56 +870,48 @@ impl<'a> Handle<'a> {
             }
             None => quote!(::core::option::Option::None::<&#private::DefaultExecutor>),
         };
-        let marker = quote! {
-            #[allow(non_camel_case_types, dead_code)]
-            struct #name {}
-            static #site: #private::CallSite = #site_new;
+        let limit = self.limit();
+        // Each argument and the result is checked for `Send` where it is written, spanned on
+        // the user's type, and crosses threads in a cell that carries the proof: a type that is
+        // not `Send` gets exactly one error, naming the handle and the method.
+        let send = |ty: &TokenStream, value: TokenStream| quote!(#private::method_send_cell::<Self, #name, #ty>(#value));
+        // Bound all at once, as a twin's are: a parameter may be named like one of them.
+        let sent = sent_types
+            .iter()
+            .zip(&values)
+            .map(|(ty, value)| send(ty, value.clone()));
+        let (sent, received) = if args.is_empty() {
+            (TokenStream::new(), TokenStream::new())
+        } else {
+            (
+                quote!(let (#(#args,)*) = (#(#sent,)*);),
+                quote!(let (#(#args,)*) = (#(#args.into_inner(),)*);),
+            )
         };
-        // Each job checks the arguments and the result for `Send`, one by one, spanned on the
-        // user's types, and makes the call under those bounds; what it returns names none of
-        // them, so each type that is not `Send` gets exactly one error.
-        let job_bounds = quote! {
-            #(#arg_types: #sendable + 'static,)* __R: #sendable + 'static
-        };
-        let future = quote!(#private::BoxFuture<#lifetime, __R>);
+        let ran = |call: TokenStream| send(&returned, call);
         let body = match kind {
             Kind::Ref | Kind::Mut => {
                 let (access, reference) = match kind {
-                    Kind::Mut => (quote!(Write), quote!(&mut __S)),
-                    _ => (quote!(Read), quote!(&__S)),
+                    Kind::Mut => (quote!(Write), quote!(&mut #self_ty)),
+                    _ => (quote!(Read), quote!(&#self_ty)),
                 };
                 let (call, _) = unsafe_call(
                     &sig.safety,
                     quote!(<#self_ty>::#method #generic_args(#this, #(#call_args),*)),
                 );
+                let ran = ran(call);
+                let call = match self.mode {
+                    // The object never leaves its thread, which is the executor.
+                    Mode::Dedicated => quote!(self.__bridge_state.call(&#site, #limit, __access)),
+                    _ => quote!(self.__bridge_state.call(&#site, #limit, #executor, __access)),
+                };
                 quote! {
-                    #[allow(clippy::too_many_arguments, clippy::type_complexity)]
-                    fn #job<#lifetime, __H, __S: 'static, __E, #job_bounds, __F>(
-                        #handle_arg: &#lifetime __H,
-                        #site_arg: &'static #private::CallSite,
-                        #executor_arg: ::core::option::Option<&#lifetime __E>,
-                        #f: __F,
-                        #(#args: #arg_types),*
-                    ) -> #future
-                    where
-                        __H: #private::Handle<__S>,
-                        __E: #krate::Executor + ?::core::marker::Sized,
-                        __F: ::core::ops::FnOnce(#reference, #(#arg_types),*) -> __R + ::core::marker::Send + 'static,
-                    {
-                        #handle_arg.__call(
-                            #site_arg,
-                            #executor_arg,
-                            #private::#access(move |#this: #reference| #f(#this, #(#args),*)),
-                        )
-                    }
-                    #job::<Self, #self_ty, _, #(#sent_types,)* #returned, _>(
-                        self,
-                        &#site,
-                        #executor,
-                        |#this, #(#args),*| #call,
-                        #(#values),*
-                    )
-                    .await
+                    #sent
+                    let __access = #private::#access(move |#this: #reference| {
+                        #received
+                        #ran
+                    });
+                    #call.await.into_inner()
                 }
             }
             Kind::Constructor { wrapped } if self.mode == Mode::Dedicated => {
@@ -1038,6 +925,7 @@ impl<'a> Handle<'a> {
                 } else {
                     quote!(#private::install(#call))
                 };
+                let ran = ran(installed);
                 let handle_value = if *wrapped {
                     quote!(#made.map(|_: #private::Installed| Self { __bridge_state: #state }))
                 } else {
@@ -1048,31 +936,15 @@ impl<'a> Handle<'a> {
                 };
                 let thread_name = self.name.to_string();
                 quote! {
-                    #[allow(clippy::too_many_arguments, clippy::type_complexity)]
-                    fn #job<#lifetime, __H, __S: 'static, #job_bounds, __F>(
-                        #state: &#lifetime #private::Dedicated<__S>,
-                        #site_arg: &'static #private::CallSite,
-                        #f: __F,
-                        #(#args: #arg_types),*
-                    ) -> #future
-                    where
-                        __H: #private::Handle<__S>,
-                        __F: ::core::ops::FnOnce(#(#arg_types),*) -> __R + ::core::marker::Send + 'static,
-                    {
-                        ::std::boxed::Box::pin(#state.construct(
-                            #site_arg,
-                            <__H as #private::Handle<__S>>::__limit(),
-                            move || #f(#(#args),*),
-                        ))
-                    }
+                    #sent
                     let #state = #private::Dedicated::<#self_ty>::start(#thread_name);
-                    let #made = #job::<Self, #self_ty, #(#sent_types,)* #returned, _>(
-                        &#state,
-                        &#site,
-                        |#(#args),*| #installed,
-                        #(#values),*
-                    )
-                    .await;
+                    let #made = #state
+                        .construct(&#site, #limit, move || {
+                            #received
+                            #ran
+                        })
+                        .await
+                        .into_inner();
                     #handle_value
                 }
             }
@@ -1081,15 +953,18 @@ impl<'a> Handle<'a> {
                     &sig.safety,
                     quote!(<#self_ty>::#method #generic_args(#(#call_args),*)),
                 );
-                let run = quote! {
-                    #job::<Self, #self_ty, _, #(#sent_types,)* #returned, _>(
-                        &#site,
-                        #executor,
-                        |#(#args),*| #call,
-                        #(#values),*
-                    )
-                    .await
+                let ran = ran(call);
+                let job = quote!(move || {
+                    #received
+                    #ran
+                });
+                let run = match self.mode {
+                    // No object, so no object's thread: it runs where a thread-sensitive twin
+                    // would.
+                    Mode::Dedicated => quote!(#private::run_handle_sensitive(&#site, #limit, #job)),
+                    _ => quote!(#private::run_handle(&#site, #limit, #executor, #job)),
                 };
+                let run = quote!(#run.await.into_inner());
                 let run = match kind {
                     Kind::Constructor { wrapped: true } => {
                         quote!(#run.map(::core::convert::From::from))
@@ -1100,23 +975,15 @@ impl<'a> Handle<'a> {
                     _ => run,
                 };
                 quote! {
-                    #[allow(clippy::too_many_arguments, clippy::type_complexity)]
-                    fn #job<#lifetime, __H, __S, __E, #job_bounds, __F>(
-                        #site_arg: &'static #private::CallSite,
-                        #executor_arg: ::core::option::Option<&#lifetime __E>,
-                        #f: __F,
-                        #(#args: #arg_types),*
-                    ) -> #future
-                    where
-                        __H: #private::Handle<__S>,
-                        __E: #krate::Executor + ?::core::marker::Sized,
-                        __F: ::core::ops::FnOnce(#(#arg_types),*) -> __R + ::core::marker::Send + 'static,
-                    {
-                        <__H as #private::Handle<__S>>::__run(#site_arg, #executor_arg, move || #f(#(#args),*))
-                    }
+                    #sent
                     #run
                 }
             }
+        };
+        let marker = quote! {
+            #[allow(non_camel_case_types, dead_code)]
+            struct #name {}
+            static #site: #private::CallSite = #site_new;
         };
         let (_, allow_unsafe) = unsafe_call(&sig.safety, TokenStream::new());
         quote! {
@@ -1141,10 +1008,21 @@ impl ToTokens for Handle<'_> {
         let (impl_generics, ty_generics, where_clause) = self.generics.split_for_impl();
         let handle_name = name.to_string();
         let object = Ident::new("object", Span::mixed_site());
+        // The object's type keeps the user's spans: if it is not `Send` (or, for
+        // `concurrent_reads`, not `Sync`), the one error points at the `impl` block's type.
         let from = match self.mode {
-            Mode::Exclusive => quote!(#private::Exclusive::new(#object)),
-            Mode::ReadWrite => quote!(#private::ReadWrite::new(#object)),
-            Mode::Dedicated => quote!(#private::Dedicated::from_object(#handle_name, #object)),
+            Mode::Exclusive => quote! {
+                #private::Exclusive::new(#private::send_object::<Self, #self_ty>(#object))
+            },
+            Mode::ReadWrite => quote! {
+                #private::ReadWrite::new(#private::sync_object::<Self, #self_ty>(#object))
+            },
+            Mode::Dedicated => quote! {
+                #private::Dedicated::from_object(
+                    #handle_name,
+                    #private::send_object::<Self, #self_ty>(#object),
+                )
+            },
         };
         // A thread-sensitive object moves to its thread, so building the handle from a value
         // needs it to be `Send`. Written as a bound that binds a lifetime, it is not checked
@@ -1171,7 +1049,7 @@ impl ToTokens for Handle<'_> {
             self.type_name
         );
         let accessors = self.accessors();
-        let handle_impl = self.handle_impl();
+        let limit_fn = self.limit_fn();
         let methods = self.methods.iter().map(|method| self.method(method));
         tokens.extend(quote! {
             #(#attrs)*
@@ -1206,10 +1084,9 @@ impl ToTokens for Handle<'_> {
                 }
             }
 
-            #handle_impl
-
             #(#attrs)*
             impl #impl_generics #name #ty_generics #where_clause {
+                #limit_fn
                 #accessors
                 #(#methods)*
             }

@@ -13,30 +13,29 @@
 //! /// Async twin of [`fetch_user`] ...
 //! pub async fn fetch_user_async(id: u64, realm: &str) -> User {
 //!     struct fetch_user_async {}                       // names the twin in `Send` errors
-//!     fn __bridge_job<'b, A0: Sendable<..>, A1: Sendable<..>, R: Sendable<..>, F>(
-//!         site: &'static CallSite, f: F, a0: A0, a1: A1,
-//!     ) -> Pin<Box<dyn Future<Output = R> + Send + 'b>> {
-//!         Box::pin(dispatch_default(site, move || f(a0, a1)))
-//!     }
 //!     static __BRIDGE_SITE: CallSite = CallSite::with_limit("my_crate::fetch_user", 4);
-//!     __bridge_job::<u64, <str as ToOwned>::Owned, User, _>(
-//!         &__BRIDGE_SITE,
-//!         |x0, x1| fetch_user(x0, Borrow::<str>::borrow(&x1)),
-//!         id, <str as ToOwned>::to_owned(realm),
-//!     ).await
+//!     let (__a0, __a1) = (
+//!         send_cell::<fetch_user_async, u64>(id),
+//!         send_cell::<fetch_user_async, <str as ToOwned>::Owned>(realm.to_owned()),
+//!     );
+//!     dispatch_default(&__BRIDGE_SITE, move || {
+//!         let (__a0, __a1) = (__a0.into_inner(), __a1.into_inner());
+//!         send_cell::<fetch_user_async, User>(fetch_user(__a0, Borrow::<str>::borrow(&__a1)))
+//!     })
+//!     .await
+//!     .into_inner()
 //! }
 //! ```
 //!
-//! With `executor = EXPR`, `__bridge_job` also takes `executor: &'b (impl Executor + ?Sized)`
-//! (built at the user's expression, so one that is not an executor gets its error there) and
-//! calls `dispatch(site, executor, ...)` instead.
+//! With `thread_sensitive` it calls `dispatch_sensitive`; with `executor = EXPR`,
+//! `dispatch(&__BRIDGE_SITE, &EXPR as &dyn Executor, ..)`, the cast written at the user's
+//! expression, so one that is not an executor gets its error there.
 //!
-//! `__bridge_job` exists for its bounds: each argument and the result is checked for `Send`
-//! on its own, spanned on the user's type, and everything that needs them to be `Send` happens
-//! inside it, under those bounds. What it returns names none of them (a boxed future, not an
-//! `impl Future`, whose every use would check the bounds again), so a non-`Send` type gets
-//! exactly one error, which names the type and the twin. The executor is an `impl Executor`
-//! argument, so an expression that is not one gets its error on that expression.
+//! Every value that crosses threads is wrapped by `send_cell`, whose bound `Sendable<twin>` is
+//! checked where the value is written, spanned on the user's own type: a type that is not `Send`
+//! gets exactly one error, which names the type and the twin. The cell is `Send` whatever it
+//! holds, so the dispatch reports nothing more (see `bridge-runtime/src/proof.rs`). Handle
+//! methods are generated the same way (`expand/handle.rs`).
 
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
