@@ -9,9 +9,12 @@
 //!
 //! - a thread-sensitive call whose thread is blocked in the chain runs on it, inside its
 //!   `block_on` (the only way it can run at all);
-//! - a call for a pool whose thread is blocked in the chain is offered to that thread as well
-//!   as to the pool, and runs on whichever takes it first, so a chain never waits for a pool
-//!   that its own blocked threads exhaust.
+//! - a call for the default executor made where a default-executor thread is blocked in the
+//!   chain is offered to that thread as well as to tokio's blocking pool, and runs on whichever
+//!   takes it first: a chain never waits for a blocking pool its own blocked threads exhaust
+//!   (bridge cannot give a slot of tokio's pool back);
+//! - a [`Pool`](crate::Pool) thread blocked in `block_on` gives its slot back while it waits,
+//!   so the pool can start a thread for the calls it waits for (see `pool.rs`).
 //!
 //! A blocked thread runs only the calls of its own chain. Unrelated calls queue for it as
 //! usual and run after its `block_on` returns, never nested on its stack.
@@ -25,7 +28,7 @@ use std::task::{Context, Poll, Wake, Waker};
 use std::thread::{self, Thread};
 use std::time::{Duration, Instant};
 
-use crate::executor::{Job, Lane};
+use crate::executor::{Executor, Job, Lane};
 use crate::sensitive::{self, Scope};
 
 /// Where a piece of code runs, as far as bridge's nesting rules care.
@@ -81,14 +84,18 @@ impl Chain {
         self
     }
 
+    /// The threads of this chain still blocked in their `block_on`, innermost first. (A task
+    /// started with [`spawn`] may outlive the `block_on` it was started in.)
     fn blocked(&self) -> impl Iterator<Item = &Arc<Blocked>> {
         std::iter::successors(self.blocked.as_ref(), |blocked| blocked.parent.as_ref())
+            .filter(|blocked| !blocked.lock().closed)
     }
 
-    /// The innermost thread-sensitive thread blocked in this chain: thread-sensitive calls
-    /// made here go back to it, as a direct call from its sync code would run there.
-    pub(crate) fn blocked_sensitive(&self) -> Option<&Arc<Blocked>> {
-        self.blocked().find(|blocked| blocked.home.is_some())
+    /// The executor of the innermost thread-sensitive thread blocked in this chain:
+    /// thread-sensitive calls made here outside a scope go back to it, as a direct call from
+    /// its sync code would run there.
+    pub(crate) fn blocked_sensitive(&self) -> Option<Arc<sensitive::Shared>> {
+        self.blocked().find_map(|blocked| blocked.home.clone())
     }
 
     /// The innermost thread blocked in this chain that serves `lane`.
@@ -161,11 +168,6 @@ impl Blocked {
         Ok(())
     }
 
-    /// The lane the blocked thread serves.
-    pub(crate) fn lane(&self) -> Lane {
-        self.lane
-    }
-
     /// Whether the blocked thread is a thread-sensitive thread: calls for it can run nowhere
     /// else.
     pub(crate) fn is_sensitive(&self) -> bool {
@@ -183,12 +185,14 @@ impl Blocked {
         }
     }
 
-    /// Offers `job` to this blocked thread; returns the job to hand to the executor as well.
-    pub(crate) fn offer_either(&self, job: Job) -> Job {
+    /// Hands `job` to `executor` and offers it to this blocked thread as well: whichever runs
+    /// it first runs it. The executor has it first, so a call it refuses (a pool shut down)
+    /// runs nowhere.
+    pub(crate) fn offer_either(&self, executor: &dyn Executor, job: Job) {
         let (here, there) = job.split();
+        executor.execute(there);
         // If the `block_on` has returned, the executor's copy runs the call.
         let _ = self.offer(Offered::Either(here));
-        there
     }
 
     fn pop(&self) -> Option<Offered> {
@@ -248,6 +252,8 @@ pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
         parent: chain.blocked.clone(),
     });
     let _close = Close(&blocked);
+    // On a pool thread, the pool may start another thread for the calls this one waits for.
+    let _lent = crate::pool::lend();
     let chain = Chain {
         scope: chain.scope,
         blocked: Some(Arc::clone(&blocked)),

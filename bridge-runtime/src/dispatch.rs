@@ -260,28 +260,15 @@ where
             &given
         }
     };
-    let blocked = match target {
-        Target::Sensitive => chain.blocked_sensitive(),
-        _ => chain.blocked_on(executor.__lane()),
-    }
-    .cloned();
-    let lane = blocked
-        .as_ref()
-        .map_or_else(|| executor.__lane(), |blocked| blocked.lane());
+    let blocked = chain.blocked_on(executor.__lane()).cloned();
+    let lane = executor.__lane();
     let (admitted, held) = site.admit(wait).await;
     let call = prepare(admitted, chain, lane, move || f(held));
     let outcome = match blocked {
         Some(blocked) if blocked.is_sensitive() => {
             through(|job| blocked.run_here(job), false, call).await
         }
-        Some(blocked) => {
-            through(
-                |job| executor.execute(blocked.offer_either(job)),
-                false,
-                call,
-            )
-            .await
-        }
+        Some(blocked) => through(|job| blocked.offer_either(executor, job), false, call).await,
         None => match (&target, tokio::runtime::Handle::try_current()) {
             // The default executor inside a runtime is tokio's blocking pool: the outcome
             // comes back through tokio's own join handle, with no job box and no reply

@@ -124,8 +124,6 @@ pub enum Lane {
     Other,
     /// The [`DefaultExecutor`].
     Default,
-    /// A [`Pool`], by the address of its state.
-    Pool(usize),
     /// A [`ThreadSensitive`](crate::ThreadSensitive) thread, by the address of its state.
     Sensitive(usize),
 }

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use crate::executor::{Executor, Job, Lane};
+use crate::executor::{Executor, Job};
 use crate::spin;
 
 /// A named, bounded pool of threads for blocking calls (`ThreadPoolExecutor(max_workers=N)`).
@@ -35,6 +35,12 @@ use crate::spin;
 /// # });
 /// ```
 ///
+/// The bound counts calls that are running. A call whose sync code waits in
+/// [`block_on`](crate::block_on) gives its slot back while it waits, so that the calls it waits
+/// for can run (on a thread the pool starts beside it) even when every thread of the pool is
+/// waiting like it: nesting never deadlocks on an exhausted pool, whatever its size. To bound
+/// how many calls of a kind are in flight in all, blocked or not, use a `limit = N`.
+///
 /// Dropping a pool lets its threads finish what is queued and exit; [`Pool::shutdown`] does the
 /// same and waits for them.
 pub struct Pool {
@@ -59,6 +65,8 @@ struct State {
     queue: VecDeque<Job>,
     keep_alive: Duration,
     threads: usize,
+    /// Threads whose call waits in `block_on`: they do not count against the bound.
+    blocked: usize,
     idle: usize,
     started: usize,
     shut_down: bool,
@@ -86,6 +94,7 @@ impl Pool {
                     queue: VecDeque::new(),
                     keep_alive: Duration::from_secs(10),
                     threads: 0,
+                    blocked: 0,
                     idle: 0,
                     started: 0,
                     shut_down: false,
@@ -166,54 +175,47 @@ impl Executor for Pool {
             shared.name
         );
         state.queue.push_back(job);
-        let queued = state.queue.len();
-        shared.queued.store(queued, Ordering::SeqCst);
-        // A spinning thread takes a job without being woken; wake sleepers for the rest, and
-        // start a thread when there are more jobs than threads to take them.
-        let spinning = shared.spinning.load(Ordering::SeqCst);
-        let notify = state.idle > 0 && queued > spinning;
-        let start = queued > state.idle + spinning && state.threads < shared.max_threads;
-        let id = start.then(|| {
-            state.threads += 1;
-            state.started += 1;
-            state.started
-        });
+        shared.queued.store(state.queue.len(), Ordering::SeqCst);
+        let wake = shared.wake_or_start(&mut state);
         drop(state);
-        // Notified after unlocking, so that the woken thread does not run into the held lock.
-        if notify {
-            shared.work.notify_one();
-        }
-        if let Some(id) = id {
-            self.spawn_thread(id);
-        }
+        shared.wake(wake);
     }
 
     fn __starts_at_once(&self) -> bool {
         self.shared.queued.load(Ordering::SeqCst) == 0
             && self.shared.spinning.load(Ordering::SeqCst) > 0
     }
-
-    fn __lane(&self) -> Lane {
-        Lane::Pool(Arc::as_ptr(&self.shared).addr())
-    }
 }
 
-impl Pool {
-    fn spawn_thread(&self, id: usize) {
-        let shared = Arc::clone(&self.shared);
-        let spawned = std::thread::Builder::new()
-            .name(format!("{}-{id}", self.shared.name))
-            .spawn(move || shared.work_loop());
-        if let Err(error) = spawned {
-            let mut state = self.shared.lock();
-            state.threads -= 1;
-            // Queued calls still run on the threads that exist; with none, nothing would.
-            assert!(
-                state.threads > 0,
-                "bridge: pool `{}` could not start a thread: {error}",
-                self.shared.name
-            );
-        }
+/// What [`Shared::wake_or_start`] decided: wake a sleeping thread, start a new one, or both.
+struct Wake {
+    notify: bool,
+    start: Option<usize>,
+}
+
+thread_local! {
+    /// The pool whose thread this is.
+    static HOME: std::cell::RefCell<Option<Arc<Shared>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Gives the slot of the current pool thread back while its call waits in
+/// [`block_on`](crate::block_on), until it is dropped. `None` off a pool thread.
+pub(crate) fn lend() -> Option<Lent> {
+    let shared = HOME.with(|home| home.borrow().clone())?;
+    let mut state = shared.lock();
+    state.blocked += 1;
+    let wake = shared.wake_or_start(&mut state);
+    drop(state);
+    shared.wake(wake);
+    Some(Lent(shared))
+}
+
+/// A pool thread's slot, lent while its call waits; taken back when dropped.
+pub(crate) struct Lent(Arc<Shared>);
+
+impl Drop for Lent {
+    fn drop(&mut self) {
+        self.0.lock().blocked -= 1;
     }
 }
 
@@ -221,6 +223,61 @@ impl Shared {
     fn lock(&self) -> MutexGuard<'_, State> {
         // Jobs never run under the lock, so a poisoned lock still holds consistent state.
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Threads running calls (or looking for one), against the bound: blocked ones do not count.
+    fn running(state: &State) -> usize {
+        state.threads - state.blocked
+    }
+
+    /// Decides, with jobs queued, whether to wake a sleeping thread and whether to start one. A
+    /// spinning thread takes a job without being woken; sleepers are woken for the rest, and a
+    /// thread is started when there are more jobs than threads to take them and the bound
+    /// allows it.
+    fn wake_or_start(&self, state: &mut State) -> Wake {
+        let queued = state.queue.len();
+        let spinning = self.spinning.load(Ordering::SeqCst);
+        let notify = state.idle > 0 && queued > spinning;
+        let start = queued > state.idle + spinning && Shared::running(state) < self.max_threads;
+        Wake {
+            notify,
+            start: start.then(|| {
+                state.threads += 1;
+                state.started += 1;
+                state.started
+            }),
+        }
+    }
+
+    /// Carries out a [`Wake`], after the lock is released, so that the woken thread does not
+    /// run into it.
+    fn wake(self: &Arc<Self>, wake: Wake) {
+        if wake.notify {
+            self.work.notify_one();
+        }
+        if let Some(id) = wake.start {
+            self.spawn_thread(id);
+        }
+    }
+
+    fn spawn_thread(self: &Arc<Self>, id: usize) {
+        let shared = Arc::clone(self);
+        let spawned = std::thread::Builder::new()
+            .name(format!("{}-{id}", self.name))
+            .spawn(move || {
+                HOME.with(|home| *home.borrow_mut() = Some(Arc::clone(&shared)));
+                shared.work_loop();
+            });
+        if let Err(error) = spawned {
+            let mut state = self.lock();
+            state.threads -= 1;
+            // Queued calls still run on the threads that exist; with none, nothing would.
+            assert!(
+                state.threads > 0,
+                "bridge: pool `{}` could not start a thread: {error}",
+                self.name
+            );
+        }
     }
 
     /// Looks for the next job for a moment before going back to the lock and the condvar. The
@@ -240,6 +297,10 @@ impl Shared {
                 job.run();
                 self.spin();
                 state = self.lock();
+                // Threads started while others were blocked retire once those are back.
+                if Shared::running(&state) > self.max_threads {
+                    break;
+                }
                 continue;
             }
             if state.shut_down {

@@ -345,24 +345,29 @@ impl Scope {
 /// Set by [`ThreadSensitive::require_scope`].
 static REQUIRE_SCOPE: AtomicBool = AtomicBool::new(false);
 
-/// Where the thread-sensitive call `name` made in `chain` runs when no thread-sensitive thread
-/// is blocked in it: the chain's scope's thread, or the global one.
+/// Where the thread-sensitive call `name` made in `chain` runs: on the chain's scope's thread;
+/// outside a scope, on the innermost thread-sensitive thread blocked in the chain (as a direct
+/// call from its sync code would); else on the global thread.
 ///
 /// # Panics
 ///
-/// Outside a scope, if [`ThreadSensitive::require_scope`] made that an error.
+/// Outside a scope and a blocked thread-sensitive thread, if [`ThreadSensitive::require_scope`]
+/// made that an error.
 pub(crate) fn target(name: &str, chain: &Chain) -> Arc<Shared> {
-    match &chain.scope {
-        Some(scope) => scope.target(),
-        None if REQUIRE_SCOPE.load(Ordering::Relaxed) => panic!(
-            "bridge: the thread-sensitive `{name}` was called outside a `thread_sensitive_scope`. \
-             On the process-wide thread it would share one thread (one thread-local connection, \
-             one open transaction) with every other unscoped call, and \
-             `ThreadSensitive::require_scope(true)` makes that an error: run the request inside \
-             `bridge_runtime::thread_sensitive_scope(..)`"
-        ),
-        None => Arc::clone(GLOBAL.shared()),
+    if let Some(scope) = &chain.scope {
+        return scope.target();
     }
+    if let Some(blocked) = chain.blocked_sensitive() {
+        return blocked;
+    }
+    assert!(
+        !REQUIRE_SCOPE.load(Ordering::Relaxed),
+        "bridge: the thread-sensitive `{name}` was called outside a `thread_sensitive_scope`. On \
+         the process-wide thread it would share one thread (one thread-local connection, one open \
+         transaction) with every other unscoped call, and `ThreadSensitive::require_scope(true)` \
+         makes that an error: run the request inside `bridge_runtime::thread_sensitive_scope(..)`"
+    );
+    Arc::clone(GLOBAL.shared())
 }
 
 /// Runs `future` so that every thread-sensitive call it makes runs on one dedicated thread of

@@ -261,19 +261,28 @@ async fn scope_threads_are_numbered() {
 
 static TINY: LazyLock<Pool> = LazyLock::new(|| Pool::new("tiny", 2));
 
+/// Calls of the `tiny` pool running, not waiting in `block_on`.
+static TINY_RUNNING: InFlight = InFlight::new();
+
 #[sync_to_async(executor = TINY)]
 fn inner_on_tiny() -> String {
+    let _running = TINY_RUNNING.enter();
     thread::sleep(Duration::from_millis(2));
     thread_name()
 }
 
 #[sync_to_async(executor = TINY)]
 fn outer_on_tiny() -> (String, String) {
-    (thread_name(), block_on(inner_on_tiny_async()))
+    let outer = {
+        let _running = TINY_RUNNING.enter();
+        thread_name()
+    };
+    (outer, block_on(inner_on_tiny_async()))
 }
 
 /// Eight chains on a pool of two threads, each outer call blocking its thread on an inner call
-/// for the same pool (the shape of tokio issue 5889): the blocked threads run the inner calls.
+/// for the same pool (the shape of tokio issue 5889): a thread waiting in `block_on` gives its
+/// slot back, so the inner calls run, and never more than two calls run at once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nested_calls_on_an_exhausted_pool_do_not_deadlock() {
     let chains: Vec<_> = (0..8)
@@ -284,7 +293,12 @@ async fn nested_calls_on_an_exhausted_pool_do_not_deadlock() {
         assert!(outer.starts_with("tiny-"), "{outer}");
         assert!(inner.starts_with("tiny-"), "{inner}");
     }
-    assert!(TINY.threads() <= 2);
+    assert!(
+        TINY_RUNNING.peak() <= 2,
+        "{} calls ran at once",
+        TINY_RUNNING.peak()
+    );
+    assert_eq!(TINY_RUNNING.now(), 0);
 }
 
 #[sync_to_async]
