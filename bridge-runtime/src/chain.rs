@@ -262,6 +262,7 @@ pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
         since: Instant::now(),
         reported: false,
     };
+    let mut undriven = Undriven::watch();
     let mut future = pin!(CHAIN.scope(chain, future));
     let waker = Waker::from(Arc::new(Unpark(thread::current())));
     let mut cx = Context::from_waker(&waker);
@@ -278,12 +279,17 @@ pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
         }
         if !ran {
             // An unpark that came since the last poll or offer makes this return at once.
-            match &blocked.home {
-                Some(home) => {
-                    thread::park_timeout(WAITING_REPORT);
-                    waiting.check(home);
+            match (&blocked.home, &undriven) {
+                (None, None) => thread::park(),
+                _ => {
+                    thread::park_timeout(CHECK_EVERY);
+                    if let Some(home) = &blocked.home {
+                        waiting.check(home);
+                    }
+                    if let Some(undriven) = &mut undriven {
+                        undriven.check();
+                    }
                 }
-                None => thread::park(),
             }
         }
     }
@@ -292,6 +298,65 @@ pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
 /// How long a thread-sensitive thread may stay blocked in `block_on` while other calls wait for
 /// it before it is reported.
 const WAITING_REPORT: Duration = Duration::from_secs(2);
+
+/// How often a `block_on` that watches for something wakes to look.
+const CHECK_EVERY: Duration = Duration::from_millis(100);
+
+/// How long a current_thread runtime may go undriven before a `block_on` waiting on it gives up.
+const UNDRIVEN_LIMIT: Duration = Duration::from_secs(2);
+
+/// Watches the current_thread runtime a `block_on` waits on. Such a runtime runs its timers,
+/// I/O and tasks only while its own `block_on` drives it: a caller that stopped waiting for the
+/// bridged call (a timeout) no longer does, and the future here would wait forever. A driven
+/// runtime is either parked waiting for events (an odd park/unpark count) or publishes new
+/// counters as it runs; one that does neither for [`UNDRIVEN_LIMIT`] is not driven, and the
+/// call fails with a message that says so instead of hanging.
+struct Undriven {
+    runtime: tokio::runtime::Handle,
+    seen: (u64, Duration),
+    since: Instant,
+}
+
+impl Undriven {
+    fn watch() -> Option<Undriven> {
+        let runtime = tokio::runtime::Handle::try_current().ok()?;
+        if runtime.runtime_flavor() != tokio::runtime::RuntimeFlavor::CurrentThread {
+            return None;
+        }
+        Some(Undriven {
+            seen: Undriven::counters(&runtime),
+            runtime,
+            since: Instant::now(),
+        })
+    }
+
+    fn counters(runtime: &tokio::runtime::Handle) -> (u64, Duration) {
+        let metrics = runtime.metrics();
+        (
+            metrics.worker_park_unpark_count(0),
+            metrics.worker_total_busy_duration(0),
+        )
+    }
+
+    fn check(&mut self) {
+        let seen = Undriven::counters(&self.runtime);
+        let parked = seen.0 % 2 == 1;
+        if parked || seen != self.seen {
+            self.seen = seen;
+            self.since = Instant::now();
+            return;
+        }
+        let undriven = self.since.elapsed();
+        assert!(
+            undriven < UNDRIVEN_LIMIT,
+            "bridge: `block_on` in a bridged call waits on the caller's current_thread runtime, \
+             which nothing has driven for {undriven:.1?}: its caller stopped waiting for the call \
+             (a timeout, a dropped future) and no `Runtime::block_on` runs it any more, so the \
+             future can never finish. Keep driving the runtime until the call ends, or use a \
+             multi-thread runtime"
+        );
+    }
+}
 
 /// Reports, once, a thread-sensitive thread blocked in `block_on` for long while calls from
 /// outside its chain wait for it: if the blocked call awaits one of them, it never ends.

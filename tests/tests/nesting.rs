@@ -466,3 +466,47 @@ fn block_on_in_a_multi_thread_main_body_names_the_fn() {
             .is_some_and(|message| message.starts_with("bridge: `block_on` was called")),
     );
 }
+
+// ---- A call whose current_thread caller stopped waiting fails fast -----------------------------
+
+static ABANDONED: Mutex<Option<String>> = Mutex::new(None);
+
+#[sync_to_async]
+fn waits_on_a_timer(ms: u64) {
+    let outcome = std::panic::catch_unwind(|| pause_blocking(ms));
+    let message = match outcome {
+        Ok(()) => "completed".to_owned(),
+        Err(payload) => bridge_tests::panic_message(&*payload)
+            .unwrap_or("a panic without a message")
+            .to_owned(),
+    };
+    *ABANDONED.lock().unwrap() = Some(message);
+}
+
+/// The caller's `rt.block_on(timeout(10 ms, twin()))` returns, and nothing drives its
+/// current_thread runtime any more, so the handed-over call's timer (through `block_on`, on
+/// that runtime) can never fire. It used to hang until the runtime was dropped; it fails fast
+/// with a message that says why.
+#[test]
+fn a_call_whose_current_thread_caller_stopped_driving_fails_fast() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let timed_out = runtime.block_on(async {
+        tokio::time::timeout(Duration::from_millis(10), waits_on_a_timer_async(100)).await
+    });
+    assert!(timed_out.is_err());
+    bridge_tests::wait_until("the abandoned call to end", || {
+        ABANDONED.lock().unwrap().is_some()
+    });
+    let message = ABANDONED.lock().unwrap().take().unwrap();
+    assert!(
+        message.starts_with(
+            "bridge: `block_on` in a bridged call waits on the caller's current_thread runtime, \
+             which nothing has driven"
+        ),
+        "{message}"
+    );
+    drop(runtime);
+}
