@@ -27,7 +27,7 @@ pub(crate) enum Pass {
     /// Moved into the call: by-value parameters and `&'static T`.
     Move,
     /// `&T`: copied with `ToOwned` before dispatch, borrowed again on the worker thread.
-    Copy {
+    ToOwned {
         /// The `T` of `&T`.
         elem: Box<Type>,
     },
@@ -40,7 +40,7 @@ impl Param {
         match &self.pass {
             _ if contains_impl_trait(&self.ty) => quote!(_),
             Pass::Move => self.ty.to_token_stream(),
-            Pass::Copy { elem } => {
+            Pass::ToOwned { elem } => {
                 let (first, last) = located_at(elem);
                 let head = quote_spanned!(first=> <#elem as ::std::borrow::ToOwned>::);
                 let tail = quote_spanned!(last=> Owned);
@@ -56,7 +56,7 @@ impl Param {
         let name = &self.name;
         match &self.pass {
             Pass::Move => quote!(#name),
-            Pass::Copy { elem } => {
+            Pass::ToOwned { elem } => {
                 let (first, last) = located_at(elem);
                 let path = quote_spanned!(first=> <#elem as ::std::borrow::ToOwned>::to_owned);
                 let args = quote_spanned!(last=> (#name));
@@ -70,7 +70,7 @@ impl Param {
     pub(crate) fn call_arg(&self, arg: &Ident) -> TokenStream {
         match &self.pass {
             Pass::Move => quote!(#arg),
-            Pass::Copy { elem } => {
+            Pass::ToOwned { elem } => {
                 let (first, last) = located_at(elem);
                 let path = quote_spanned!(first=> ::core::borrow::Borrow::<#elem>::borrow);
                 let args = quote_spanned!(last=> (&#arg));
@@ -266,7 +266,7 @@ fn param(arg: &FnArg, name: Option<Ident>, errors: &mut Errors) -> Option<Param>
                 );
                 return None;
             }
-            Pass::Copy {
+            Pass::ToOwned {
                 elem: reference.elem.clone(),
             }
         }

@@ -15,7 +15,7 @@ use tracing::subscriber::NoSubscriber;
 use crate::chain::Chain;
 use crate::executor::{DefaultExecutor, Executor, Job, Lane};
 use crate::metrics::{Admitted, Dispatched, Ended, Recorder};
-use crate::{sensitive, spin};
+use crate::{linger, sensitive};
 
 /// A named place that dispatches blocking calls: its name, its optional concurrency limit and
 /// its [metrics](crate::metrics).
@@ -398,7 +398,7 @@ where
     if at_once {
         // A short call on an awake thread is done within a yield or two: catching it here
         // saves parking this thread and waking it again, which costs more than the call.
-        for _ in 0..spin::REPLY_YIELDS {
+        for _ in 0..linger::REPLY_YIELDS {
             match outcome.try_recv() {
                 Ok(outcome) => return Some(outcome),
                 Err(oneshot::error::TryRecvError::Closed) => return None,

@@ -1,10 +1,11 @@
-//! Waiting a moment for work without sleeping: cheaper than a park and a wake when the work
-//! comes within microseconds, as the next call of a caller making calls back to back does.
+//! Lingering: waiting a moment for work, yielding the CPU, before going to sleep. It is cheaper
+//! than a park and a wake when the work comes within microseconds, as the next call of a caller
+//! making calls back to back does.
 
 use std::time::{Duration, Instant};
 
 /// How long an executor thread that has run out of work keeps looking for more before it parks.
-pub(crate) const IDLE_SPIN: Duration = Duration::from_micros(50);
+pub(crate) const IDLE: Duration = Duration::from_micros(50);
 
 /// How often a caller whose call will start at once checks for the result before it parks.
 pub(crate) const REPLY_YIELDS: usize = 3;

@@ -8,7 +8,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use crate::executor::{Executor, Job};
-use crate::spin;
+use crate::linger;
 
 /// A named, bounded pool of threads for blocking calls (`ThreadPoolExecutor(max_workers=N)`).
 ///
@@ -51,10 +51,10 @@ struct Shared {
     name: String,
     max_threads: usize,
     state: Mutex<State>,
-    /// The queue's length, readable without the lock by threads that spin for work.
+    /// The queue's length, readable without the lock by threads that linger for work.
     queued: AtomicUsize,
     /// Threads that have just finished a job and look for the next one before they sleep.
-    spinning: AtomicUsize,
+    lingering: AtomicUsize,
     /// Signalled when a job is queued or the pool shuts down.
     work: Condvar,
     /// Signalled when a thread exits.
@@ -102,7 +102,7 @@ impl Pool {
                 work: Condvar::new(),
                 exited: Condvar::new(),
                 queued: AtomicUsize::new(0),
-                spinning: AtomicUsize::new(0),
+                lingering: AtomicUsize::new(0),
             }),
         }
     }
@@ -183,7 +183,7 @@ impl Executor for Pool {
 
     fn __starts_at_once(&self) -> bool {
         self.shared.queued.load(Ordering::SeqCst) == 0
-            && self.shared.spinning.load(Ordering::SeqCst) > 0
+            && self.shared.lingering.load(Ordering::SeqCst) > 0
     }
 }
 
@@ -231,14 +231,14 @@ impl Shared {
     }
 
     /// Decides, with jobs queued, whether to wake a sleeping thread and whether to start one. A
-    /// spinning thread takes a job without being woken; sleepers are woken for the rest, and a
+    /// lingering thread takes a job without being woken; sleepers are woken for the rest, and a
     /// thread is started when there are more jobs than threads to take them and the bound
     /// allows it.
     fn wake_or_start(&self, state: &mut State) -> Wake {
         let queued = state.queue.len();
-        let spinning = self.spinning.load(Ordering::SeqCst);
-        let notify = state.idle > 0 && queued > spinning;
-        let start = queued > state.idle + spinning && Shared::running(state) < self.max_threads;
+        let lingering = self.lingering.load(Ordering::SeqCst);
+        let notify = state.idle > 0 && queued > lingering;
+        let start = queued > state.idle + lingering && Shared::running(state) < self.max_threads;
         Wake {
             notify,
             start: start.then(|| {
@@ -281,11 +281,11 @@ impl Shared {
     }
 
     /// Looks for the next job for a moment before going back to the lock and the condvar. The
-    /// thread always checks the queue under the lock afterwards, so no job waits on a spinner.
-    fn spin(&self) {
-        self.spinning.fetch_add(1, Ordering::SeqCst);
-        spin::yield_until(spin::IDLE_SPIN, || self.queued.load(Ordering::SeqCst) > 0);
-        self.spinning.fetch_sub(1, Ordering::SeqCst);
+    /// thread always checks the queue under the lock afterwards, so no job waits on a lingering thread.
+    fn linger(&self) {
+        self.lingering.fetch_add(1, Ordering::SeqCst);
+        linger::yield_until(linger::IDLE, || self.queued.load(Ordering::SeqCst) > 0);
+        self.lingering.fetch_sub(1, Ordering::SeqCst);
     }
 
     fn work_loop(&self) {
@@ -295,7 +295,7 @@ impl Shared {
                 self.queued.store(state.queue.len(), Ordering::SeqCst);
                 drop(state);
                 job.run();
-                self.spin();
+                self.linger();
                 state = self.lock();
                 // Threads started while others were blocked retire once those are back.
                 if Shared::running(&state) > self.max_threads {

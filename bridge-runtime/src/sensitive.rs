@@ -10,7 +10,7 @@ use std::thread::{self, Thread};
 
 use crate::chain::Chain;
 use crate::executor::{Executor, Job, Lane};
-use crate::spin;
+use crate::linger;
 
 /// Runs every call on one dedicated thread, in the order the calls arrive
 /// (asgiref's `thread_sensitive=True`).
@@ -52,7 +52,7 @@ struct Owner(Arc<Shared>);
 pub(crate) struct Shared {
     name: String,
     queue: Mutex<Queue>,
-    /// Jobs queued and not yet taken; read without the lock while the thread spins.
+    /// Jobs queued and not yet taken; read without the lock while the thread lingers.
     pending: AtomicUsize,
     state: AtomicU8,
     thread: OnceLock<Thread>,
@@ -286,8 +286,8 @@ impl Shared {
 
     /// Waits briefly for the next job without parking; returns whether one arrived. A caller
     /// that makes calls back to back finds the thread awake, which saves a wake-up per call.
-    fn spin(&self) -> bool {
-        spin::yield_until(spin::IDLE_SPIN, || self.pending.load(Ordering::SeqCst) > 0)
+    fn linger(&self) -> bool {
+        linger::yield_until(linger::IDLE, || self.pending.load(Ordering::SeqCst) > 0)
     }
 
     /// Awake and with nothing queued: a job submitted now starts at once.
@@ -302,7 +302,7 @@ impl Shared {
             let _ = home.set(Arc::clone(&self));
         });
         loop {
-            if self.run_queued() || self.spin() {
+            if self.run_queued() || self.linger() {
                 continue;
             }
             {

@@ -80,7 +80,7 @@ use syn::{
 };
 
 use super::common::{contains_impl, generic_args, stub, twin_attrs, unsafe_call};
-use super::twin::add_send_static;
+use super::sync_to_async::add_send_static;
 use crate::args::{Args, Macro};
 use crate::error::Errors;
 use crate::signature::{self, Param};

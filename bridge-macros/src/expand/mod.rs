@@ -1,10 +1,10 @@
 //! Code generation, one file per form.
 
-mod blocking;
+mod async_to_sync;
 mod common;
-mod guard;
 mod handle;
-mod twin;
+mod sync_only;
+mod sync_to_async;
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -18,17 +18,17 @@ pub(crate) fn sync_to_async(attr: TokenStream, item: TokenStream) -> TokenStream
     if crate::item::is_impl(item.clone()) {
         return handle::expand(attr, item);
     }
-    entry(Macro::SyncToAsync, attr, item, twin::expand)
+    entry(Macro::SyncToAsync, attr, item, sync_to_async::expand)
 }
 
 /// `#[async_to_sync(...)]`: parses the options and the item, then expands it.
 pub(crate) fn async_to_sync(attr: TokenStream, item: TokenStream) -> TokenStream {
-    entry(Macro::AsyncToSync, attr, item, blocking::expand)
+    entry(Macro::AsyncToSync, attr, item, async_to_sync::expand)
 }
 
 /// `#[sync_only(...)]`: parses the options and the item, then guards it.
 pub(crate) fn sync_only(attr: TokenStream, item: TokenStream) -> TokenStream {
-    entry(Macro::SyncOnly, attr, item, guard::expand)
+    entry(Macro::SyncOnly, attr, item, sync_only::expand)
 }
 
 /// Parses the options of `kind` and the item it is placed on, then hands both, with the errors
