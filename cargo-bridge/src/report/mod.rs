@@ -1,0 +1,5 @@
+//! The three output formats.
+
+pub mod html;
+pub mod json;
+pub mod text;
