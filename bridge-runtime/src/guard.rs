@@ -4,7 +4,8 @@
 use std::cell::Cell;
 use std::sync::atomic::{AtomicU8, Ordering};
 
-/// The environment variable that turns the guard's panic into a `tracing` warning.
+/// The environment variable that turns the guard's panic into a warning (a `tracing` event, which
+/// reaches `log` loggers too with the `log` feature).
 pub(crate) const ALLOW_VAR: &str = "BRIDGE_ALLOW_ASYNC_UNSAFE";
 
 /// `BRIDGE_ALLOW_ASYNC_UNSAFE`, read once: 0 not read yet, 1 unset (panic), 2 set (warn).
@@ -73,8 +74,12 @@ thread_local! {
     static ALLOWED_HERE: Cell<bool> = const { Cell::new(false) };
 }
 
-/// Runs `f` with the `#[sync_only]` guards on this thread turned into `tracing` warnings, as
+/// Runs `f` with the `#[sync_only]` guards on this thread turned into warnings, as
 /// `BRIDGE_ALLOW_ASYNC_UNSAFE=1` does for a whole process.
+///
+/// A warning is a `tracing` event at level `WARN`, target `bridge::sync_only`, that names the fn
+/// and its twin. With the default `log` feature, an app that has no `tracing` subscriber gets it
+/// as a `log` record (same level and target) instead.
 ///
 /// It is for measuring the anti-pattern on purpose, in a demo or a test, while the rest of the
 /// process stays guarded. Code that calls guarded fns on a runtime thread in production needs

@@ -81,11 +81,11 @@ mod dispatch;
 mod executor;
 mod guard;
 pub mod handle;
+mod linger;
 pub mod metrics;
 mod pool;
 mod proof;
 mod sensitive;
-mod spin;
 pub mod watchdog;
 
 #[doc(hidden)]

@@ -45,6 +45,22 @@
 //! Each time is kept as a count, a total, a maximum and a log-bucketed histogram (8 buckets per
 //! power of two), from which p50 and p99 are read; a percentile is accurate to about 6%.
 //!
+//! # Export through the `metrics` facade
+//!
+//! With the `metrics` feature, each call site's figures also go to the recorder of the
+//! [`metrics`](https://docs.rs/metrics) crate, so whatever exporter the app installs
+//! (Prometheus, StatsD, OpenTelemetry, ...) publishes them. The series, each labelled `fn` with
+//! the site's name: [`CALLS`] (counter), [`IN_FLIGHT`] (gauge), [`PANICS`] (counter),
+//! [`QUEUE_WAIT`] and [`RUN_TIME`] (histograms, in seconds); the watchdogs add [`STALLS`] and
+//! [`STALL_TIME`]. A call site takes its handles from the recorder installed when it is first
+//! called, so install the recorder first. Each call then updates a counter and a gauge and
+//! records two histogram samples on the site's own handles: no lookup and no lock in bridge;
+//! what a sample costs is the exporter's. With `metrics-exporter-prometheus` installed, the
+//! `overhead` bench's recording of one call went from about 50 ns to about 150 ns (2 CPUs;
+//! about 280 ns with two threads recording on one site at once, since the exporter's atomics
+//! for that site are shared), against 10 to 20 µs for the call's round trip on that machine
+//! (the `roundtrip` bench). Without the feature none of this is compiled. [`snapshot`] and [`report`] work as before.
+//!
 //! # Cost
 //!
 //! Recording takes three clock reads and six relaxed atomic additions on counters that belong to
@@ -75,6 +91,9 @@ pub(crate) struct Recorder {
     flight: Flight,
     queue_wait: Histogram,
     run_time: Histogram,
+    /// The site's handles in the `metrics` facade's recorder.
+    #[cfg(feature = "metrics")]
+    export: export::Export,
 }
 
 /// The counters every call changes on its way in and out, on a cache line of their own.
@@ -101,6 +120,8 @@ impl Recorder {
             },
             queue_wait: Histogram::new(),
             run_time: Histogram::new(),
+            #[cfg(feature = "metrics")]
+            export: export::Export::register(name),
         }));
         REGISTRY
             .lock()
@@ -151,6 +172,8 @@ impl Dispatched {
         if now > flight.peak_in_flight.load(Relaxed) {
             flight.peak_in_flight.fetch_max(now, Relaxed);
         }
+        #[cfg(feature = "metrics")]
+        recorder.export.admitted();
         Admitted {
             since: self.since,
             flight: InFlight {
@@ -218,15 +241,15 @@ pub(crate) struct Ended {
 impl Drop for Ended {
     fn drop(&mut self) {
         let recorder = self.flight.recorder;
-        recorder
-            .queue_wait
-            .record(clock::nanos_between(self.queued, self.started));
-        recorder
-            .run_time
-            .record(clock::nanos_between(self.started, self.ended));
+        let queue_wait = clock::nanos_between(self.queued, self.started);
+        let run_time = clock::nanos_between(self.started, self.ended);
+        recorder.queue_wait.record(queue_wait);
+        recorder.run_time.record(run_time);
         if self.panicked {
             recorder.flight.panics.fetch_add(1, Relaxed);
         }
+        #[cfg(feature = "metrics")]
+        recorder.export.ended(queue_wait, run_time, self.panicked);
         self.flight.ended = true;
         // `self.flight` is dropped after this body: the call leaves the in-flight count.
     }
@@ -248,6 +271,8 @@ impl Drop for InFlight {
             flight.dropped.fetch_add(1, Relaxed);
         }
         flight.in_flight.fetch_sub(1, Relaxed);
+        #[cfg(feature = "metrics")]
+        self.recorder.export.left();
         // `self.permit` is dropped after this body: the slot is released now.
         drop(self.permit.take());
     }
@@ -538,6 +563,120 @@ fn human(duration: Duration) -> String {
         v => write!(text, "{v:.2} {unit}"),
     };
     text
+}
+
+/// The export through the [`metrics`](https://docs.rs/metrics) facade (the `metrics` feature).
+#[cfg(feature = "metrics")]
+mod export {
+    use std::sync::Once;
+
+    use ::metrics::{Counter, Gauge, Histogram, Unit};
+
+    /// The label that names the call site.
+    const LABEL: &str = "fn";
+
+    /// One call site's handles in the recorder that was installed when the site was first
+    /// called (no-ops if none was).
+    pub(super) struct Export {
+        calls: Counter,
+        in_flight: Gauge,
+        panics: Counter,
+        queue_wait: Histogram,
+        run_time: Histogram,
+    }
+
+    impl Export {
+        /// Registers the site `name` with the recorder, once per site.
+        pub(super) fn register(name: &'static str) -> Self {
+            static DESCRIBED: Once = Once::new();
+            DESCRIBED.call_once(describe);
+            Export {
+                calls: ::metrics::counter!(super::CALLS, LABEL => name),
+                in_flight: ::metrics::gauge!(super::IN_FLIGHT, LABEL => name),
+                panics: ::metrics::counter!(super::PANICS, LABEL => name),
+                queue_wait: ::metrics::histogram!(super::QUEUE_WAIT, LABEL => name),
+                run_time: ::metrics::histogram!(super::RUN_TIME, LABEL => name),
+            }
+        }
+
+        /// A call is handed over.
+        #[inline]
+        pub(super) fn admitted(&self) {
+            self.calls.increment(1);
+            self.in_flight.increment(1.0);
+        }
+
+        /// A call has ended: its two durations, in nanoseconds.
+        #[inline]
+        pub(super) fn ended(&self, queue_wait: u64, run_time: u64, panicked: bool) {
+            self.queue_wait.record(seconds(queue_wait));
+            self.run_time.record(seconds(run_time));
+            if panicked {
+                self.panics.increment(1);
+            }
+        }
+
+        /// A call has left the in-flight count (ended, or dropped unrun).
+        #[inline]
+        pub(super) fn left(&self) {
+            self.in_flight.decrement(1.0);
+        }
+    }
+
+    fn seconds(nanos: u64) -> f64 {
+        nanos as f64 * 1e-9
+    }
+
+    fn describe() {
+        ::metrics::describe_counter!(super::CALLS, "Calls handed to an executor, per call site.");
+        ::metrics::describe_gauge!(
+            super::IN_FLIGHT,
+            "Calls handed to an executor and not finished, per call site."
+        );
+        ::metrics::describe_counter!(super::PANICS, "Calls whose fn panicked, per call site.");
+        ::metrics::describe_histogram!(
+            super::QUEUE_WAIT,
+            Unit::Seconds,
+            "From the call until a thread starts it (limit slots included), per call site."
+        );
+        ::metrics::describe_histogram!(
+            super::RUN_TIME,
+            Unit::Seconds,
+            "From the start of the call until it returns on its thread, per call site."
+        );
+        ::metrics::describe_counter!(
+            super::STALLS,
+            "Runtime stalls reported by bridge's watchdogs."
+        );
+        ::metrics::describe_histogram!(
+            super::STALL_TIME,
+            Unit::Seconds,
+            "How long each runtime stall reported by bridge's watchdogs lasted."
+        );
+    }
+}
+
+/// Name of the counter of calls handed to an executor, per call site (label `fn`); exported
+/// with the `metrics` feature.
+pub const CALLS: &str = "bridge_calls_total";
+/// Name of the gauge of calls in flight, per call site (label `fn`).
+pub const IN_FLIGHT: &str = "bridge_calls_in_flight";
+/// Name of the counter of calls that panicked, per call site (label `fn`).
+pub const PANICS: &str = "bridge_panics_total";
+/// Name of the histogram of queue waits in seconds, per call site (label `fn`).
+pub const QUEUE_WAIT: &str = "bridge_queue_wait_seconds";
+/// Name of the histogram of run times in seconds, per call site (label `fn`).
+pub const RUN_TIME: &str = "bridge_run_time_seconds";
+/// Name of the counter of runtime stalls reported by watchdogs (no label).
+pub const STALLS: &str = "bridge_runtime_stalls_total";
+/// Name of the histogram of runtime stall durations in seconds (no label).
+pub const STALL_TIME: &str = "bridge_runtime_stall_seconds";
+
+/// Exports one stall found by a watchdog through the `metrics` facade.
+#[cfg(feature = "metrics")]
+pub(crate) fn export_stall(stall: Duration) {
+    ::metrics::counter!(STALLS).increment(1);
+    ::metrics::histogram!(STALL_TIME).record(stall.as_secs_f64());
 }
 
 /// The clock calls are timed with. `quanta` reads the CPU's time-stamp counter where it is

@@ -97,7 +97,10 @@ const MIN_THRESHOLD: Duration = Duration::from_millis(4);
 ///
 /// Each stall longer than the threshold is reported as a `tracing` warning (target
 /// `bridge::watchdog`) that names its duration, and counted: see [`Watchdog::stalls`], and the
-/// totals of all watchdogs in [`metrics::snapshot`](crate::metrics::snapshot). The
+/// totals of all watchdogs in [`metrics::snapshot`](crate::metrics::snapshot). With the default
+/// `log` feature, an app without a `tracing` subscriber gets the warning as a `log` record (same
+/// target, level `Warn`); with the `metrics` feature, the stall is also exported as
+/// `bridge_runtime_stalls_total` and `bridge_runtime_stall_seconds`. The
 /// [module docs](self) say how stalls are detected, what it costs and what it cannot see.
 pub struct Watchdog {
     shared: Arc<Shared>,
@@ -354,7 +357,7 @@ impl Monitor {
                 continue;
             }
             // Parked (an odd count) is idle, not stalled.
-            let active = seen.0 % 2 == 0;
+            let active = seen.0.is_multiple_of(2);
             let frozen = now.saturating_duration_since(lane.changed);
             if active && frozen > threshold {
                 lane.frozen_until = Some(now);
@@ -422,6 +425,8 @@ fn worker_counters(handle: &Handle, worker: usize) -> (u64, Duration) {
 fn report(shared: &Shared, stall: Duration, message: fmt::Arguments<'_>) {
     shared.counters.add(stall);
     TOTALS.add(stall);
+    #[cfg(feature = "metrics")]
+    crate::metrics::export_stall(stall);
     tracing::warn!(
         target: "bridge::watchdog",
         stall_ms = u64::try_from(stall.as_millis()).unwrap_or(u64::MAX),

@@ -9,14 +9,22 @@
 //! The profile service is a real HTTP server that the demo starts on `127.0.0.1:0`
 //! ([`service`]); the database is a real SQLite file, compiled in.
 //!
-//! # Phase 1 of the migration: one attribute per fn, nothing else changes
+//! # What the migration added here: attributes only
 //!
-//! The only trace of bridge in this crate is `#[sync_to_async]` on its blocking fns, and
-//! `#[sync_to_async(thread_sensitive)]` on the database fns, whose thread-local connection
-//! must not change threads in the middle of a transaction. The attribute keeps each fn exactly
-//! as written and adds an async twin beside it (`fetch_profile_async`, `begin_async`, ...).
-//! Sync callers, [`run_report`] and the `legacy-demo` binary included, are untouched; async
-//! callers (see `migrated-demo`) await the twins.
+//! bridge's whole footprint in this crate is attributes on the legacy items; no fn body and no
+//! caller changed:
+//!
+//! | attribute | on | phase | what it adds |
+//! |---|---|---|---|
+//! | `#[sync_to_async]` | [`fetch_profile`], [`avatars::read_avatar`], [`avatars::hash_avatar`], [`avatars::write_report`] | 1. wrapper | an async twin beside each fn (`fetch_profile_async`, ...) |
+//! | `#[sync_to_async(thread_sensitive)]` | [`db::begin`], [`db::save_user`], [`db::commit`] | 1. wrapper | twins whose calls all run on one dedicated thread, so a transaction stays on that thread's connection |
+//! | `#[sync_to_async(handle = AsyncDirectory)]` | the `impl` block of [`Directory`] | 1. wrapper | [`AsyncDirectory`], an async handle that owns a `Directory` |
+//! | `#[sync_only]` | the seven bridged fns above (not the `Directory` methods) | 2. caller migration | a guard: called directly on a runtime worker thread, the fn panics and names its twin |
+//!
+//! Sync callers, [`run_report`] and the `legacy-demo` binary included, call the sync fns as
+//! before, from plain threads, where the guards pass; async callers (see `migrated-demo`) await
+//! the twins. Open this crate beside `migrated-demo/src/phase1.rs`, `phase2.rs` and `phase3.rs`
+//! to see what each phase changed in the callers.
 //!
 //! ```
 //! use legacy_demo::{ProfileApi, ProfileService, Workspace, run_report};

@@ -6,10 +6,11 @@
 //! cargo run --release -p migrated-demo -- --users 40 --latency-ms 50 --concurrency 16
 //! ```
 
-use std::io::Write;
+use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use legacy_demo::ProfileService;
 use migrated_demo::variants::{self, Outcome, Settings, Variant};
 
@@ -20,13 +21,14 @@ Builds a report of N users (profile over HTTP, avatar from a file, a CPU-heavy h
 in SQLite) with the legacy sync code, with the anti-pattern (sync calls inside async code),
 and with each migrated phase, all on the same data. Prints, per variant: wall time, speedup
 over legacy, the worst lag of a heartbeat ticking every 10 ms, the most requests the
-service saw at once, the most threads, and the report's digest, which must be the same in
-every row.
+service saw at once, the most threads, the CPU time, and the report's digest, which must be
+the same in every row. A progress bar shows on stderr when it is a terminal.
 
 options:
   --users N         users in the report, 1 to 1000 (default 40)
   --latency-ms L    profile service latency, 0 to 1000 ms (default 50)
-  --concurrency C   users phase 2 runs at once, 1 to 256 (default 16)
+  --concurrency C   users phase 2 runs at once, and profile requests phase 3 has
+                    in flight at once, 1 to 256 (default 16)
   -h, --help        print this help";
 
 /// The demo's options.
@@ -127,14 +129,12 @@ fn demo(options: Options) -> Result<bool, Box<dyn std::error::Error>> {
     );
     let mut outcomes = Vec::new();
     for variant in Variant::ALL {
-        eprint!("running {variant} ...");
-        let outcome = variants::run(variant, &service, settings, |id| {
-            progress(id, options.users)
+        let bar = progress_bar(variant, options.users);
+        let outcome = variants::run(variant, &service, settings, |served| {
+            bar.set_position(served);
         })?;
-        eprintln!(
-            "\r{:<72}",
-            format!("{variant}: {:.0} ms", outcome.wall.as_secs_f64() * 1e3)
-        );
+        bar.finish_and_clear();
+        eprintln!("{variant}: {:.0} ms", outcome.wall.as_secs_f64() * 1e3);
         outcomes.push(outcome);
     }
     println!();
@@ -161,25 +161,38 @@ fn demo(options: Options) -> Result<bool, Box<dyn std::error::Error>> {
     Ok(same)
 }
 
-/// A one-line progress bar for the legacy run, on stderr.
-fn progress(done: u64, total: u64) {
-    const WIDTH: u64 = 30;
-    let filled = usize::try_from(done * WIDTH / total.max(1)).unwrap_or(0);
-    let bar = format!("{:<width$}", "#".repeat(filled), width = WIDTH as usize);
-    eprint!("\rrunning legacy (sync) [{bar}] {done}/{total} users");
-    let _ = std::io::stderr().flush();
+/// The progress bar of one variant, on stderr, hidden when stderr is not a terminal (a log
+/// file or a CI log gets the one line per variant and no frames). It counts the profiles the
+/// service has served, and draws from the thread that runs the variant (no ticker thread, so it
+/// adds nothing to the thread counts): the anti-pattern, which blocks its runtime, freezes it.
+fn progress_bar(variant: Variant, users: u64) -> ProgressBar {
+    let target = if std::io::stderr().is_terminal() {
+        ProgressDrawTarget::stderr()
+    } else {
+        ProgressDrawTarget::hidden()
+    };
+    let bar = ProgressBar::with_draw_target(Some(users), target);
+    bar.set_style(
+        ProgressStyle::with_template("{prefix:<31} [{bar:30}] {pos}/{len} users {elapsed}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("#> "),
+    );
+    bar.set_prefix(variant.to_string());
+    bar.tick();
+    bar
 }
 
 fn print_table(outcomes: &[Outcome]) {
     let legacy = outcomes[0].wall.as_secs_f64();
     println!(
-        "{:<31} {:>9} {:>8} {:>14} {:>14} {:>12} {:>17}",
+        "{:<28} {:>9} {:>8} {:>14} {:>14} {:>12} {:>9} {:>17}",
         "variant",
         "wall",
         "speedup",
         "heartbeat lag",
         "peak requests",
         "peak threads",
+        "CPU time",
         "report digest"
     );
     for outcome in outcomes {
@@ -187,14 +200,16 @@ fn print_table(outcomes: &[Outcome]) {
         let threads = outcome
             .peak_threads
             .map_or("?".to_owned(), |n| n.to_string());
+        let cpu = outcome.cpu.map_or("?".to_owned(), millis);
         println!(
-            "{:<31} {:>9} {:>7.1}x {:>14} {:>14} {:>12} {:>17}",
+            "{:<28} {:>9} {:>7.1}x {:>14} {:>14} {:>12} {:>9} {:>17}",
             outcome.variant.to_string(),
             millis(outcome.wall),
             legacy / outcome.wall.as_secs_f64(),
             lag,
             outcome.peak_requests,
             threads,
+            cpu,
             outcome.report.digest,
         );
     }

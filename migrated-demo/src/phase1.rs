@@ -1,4 +1,4 @@
-//! Phase 1: the callers become `async fn`s that await the twins, one call after the other.
+//! Phase 1, wrapper: the callers become `async fn`s that await the twins, one call after the other.
 //!
 //! Compare with `legacy-demo/src/report.rs`. Only the callers changed:
 //!

@@ -1,4 +1,4 @@
-//! Phase 2: the callers go concurrent, with a limit.
+//! Phase 2, caller migration: the callers go concurrent, with a limit.
 //!
 //! Phase 1 awaited one user after the other. Now every user is a task, and at most
 //! `concurrency` of them run at once. Nothing in the legacy crate changes; the twins are
@@ -11,6 +11,10 @@
 //! own thread-local connection, its own transaction, exactly asgiref's
 //! `ThreadSensitiveContext` per request. SQLite serialises the writers; the rest runs in
 //! parallel.
+//!
+//! What it costs is threads: a blocking thread parked for each profile request in flight, and a
+//! scope thread for each transaction, most of them waiting for SQLite's write lock. Phase 3
+//! ([`crate::phase3`]) gives both back.
 
 use std::future::Future;
 use std::sync::Arc;

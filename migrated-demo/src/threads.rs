@@ -1,4 +1,5 @@
-//! How many threads the process runs: sampled every millisecond by a thread of its own.
+//! What a variant costs the process: how many threads it runs (sampled every millisecond by a
+//! thread of its own) and how much CPU time it uses.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -43,4 +44,27 @@ fn threads_now() -> Option<usize> {
         .lines()
         .find_map(|line| line.strip_prefix("Threads:"))
         .and_then(|count| count.trim().parse().ok())
+}
+
+/// The CPU time (user and system) the whole process has used so far, every thread included;
+/// `None` where the operating system does not say.
+pub fn cpu_time() -> Option<Duration> {
+    #[cfg(unix)]
+    {
+        // SAFETY: `rusage` is plain data, for which all zeroes is a valid value.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        // SAFETY: `usage` is a valid, writable `rusage` for the call to fill.
+        if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } != 0 {
+            return None;
+        }
+        let time = |t: libc::timeval| {
+            Duration::from_secs(u64::try_from(t.tv_sec).ok()?)
+                .checked_add(Duration::from_micros(u64::try_from(t.tv_usec).ok()?))
+        };
+        time(usage.ru_utime)?.checked_add(time(usage.ru_stime)?)
+    }
+    #[cfg(not(unix))]
+    {
+        None
+    }
 }

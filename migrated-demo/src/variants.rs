@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use legacy_demo::{Error, ProfileApi, ProfileService, Report, Workspace};
 
 use crate::heartbeat::{self, PERIOD};
-use crate::threads::ThreadSampler;
+use crate::threads::{ThreadSampler, cpu_time};
 use crate::{naive, phase1, phase2, phase3};
 
 /// One way of building the report.
@@ -16,11 +16,12 @@ pub enum Variant {
     Legacy,
     /// The legacy pipeline called inside an `async fn`: the anti-pattern.
     Naive,
-    /// Phase 1: async callers awaiting the twins one by one.
+    /// Phase 1, wrapper: the twins `#[sync_to_async]` added, awaited one by one.
     Phase1,
-    /// Phase 2: concurrent callers, with a limit.
+    /// Phase 2, caller migration: the callers run users concurrently, with a limit.
     Phase2,
-    /// Phase 3: native async HTTP and files, the database still bridged.
+    /// Phase 3, native async: HTTP and files native, the hash on a pool sized to the cores,
+    /// the database writes on one writer thread.
     Phase3,
 }
 
@@ -40,9 +41,9 @@ impl fmt::Display for Variant {
         f.write_str(match self {
             Variant::Legacy => "legacy (sync)",
             Variant::Naive => "anti-pattern (sync in async)",
-            Variant::Phase1 => "phase 1 (twins, one by one)",
-            Variant::Phase2 => "phase 2 (concurrent, limited)",
-            Variant::Phase3 => "phase 3 (native async I/O)",
+            Variant::Phase1 => "phase 1: wrapper",
+            Variant::Phase2 => "phase 2: caller migration",
+            Variant::Phase3 => "phase 3: native async",
         })
     }
 }
@@ -63,6 +64,9 @@ pub struct Outcome {
     pub peak_requests: usize,
     /// The most threads the process had at once (`None` where the OS does not say).
     pub peak_threads: Option<usize>,
+    /// The CPU time the process used during the run, every thread included (the profile
+    /// service's too); `None` where the OS does not say.
+    pub cpu: Option<Duration>,
 }
 
 /// How a run is set up.
@@ -70,7 +74,8 @@ pub struct Outcome {
 pub struct Settings {
     /// Users in the report.
     pub users: u64,
-    /// How many users phase 2 runs at once.
+    /// How many users phase 2 runs at once, and how many profile requests phase 3 has in
+    /// flight at once.
     pub concurrency: usize,
     /// How many times each avatar is hashed.
     pub hash_rounds: u32,
@@ -78,7 +83,9 @@ pub struct Settings {
 
 /// Runs `variant` on fresh data (a new database and new avatars) against `service`.
 ///
-/// `on_user` is called after each user of the legacy run, for a progress bar.
+/// `progress` is told how many users' profiles the service has served so far, for a progress
+/// bar: after each user of the legacy run, and every 50 ms from a task on the runtime of an
+/// async variant (where the anti-pattern freezes it, as it freezes every other task).
 ///
 /// # Errors
 ///
@@ -87,7 +94,7 @@ pub fn run(
     variant: Variant,
     service: &ProfileService,
     settings: Settings,
-    on_user: impl FnMut(u64),
+    mut progress: impl FnMut(u64),
 ) -> Result<Outcome, Error> {
     let ids: Vec<u64> = (1..=settings.users).collect();
     let workspace = Workspace::create(
@@ -98,14 +105,18 @@ pub fn run(
     let job = &workspace.job;
     service.reset();
     let threads = ThreadSampler::start();
+    let cpu_before = cpu_time();
     let started = Instant::now();
     let (report, heartbeat_lag) = match variant {
-        Variant::Legacy => (legacy_demo::run_report(job, &ids, on_user)?, None),
+        Variant::Legacy => (
+            legacy_demo::run_report(job, &ids, |_| progress(service.served()))?,
+            None,
+        ),
         async_variant => {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()?;
-            let measured = runtime.block_on(heartbeat::measure(PERIOD, async {
+            let work = async {
                 match async_variant {
                     Variant::Naive => naive::run_report(job, &ids).await,
                     Variant::Phase1 => phase1::run_report(job, &ids).await,
@@ -115,11 +126,27 @@ pub fn run(
                         phase3::run_report(&client, job, &ids, settings.concurrency).await
                     }
                 }
+            };
+            let poll_progress = async {
+                loop {
+                    progress(service.served());
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            };
+            let measured = runtime.block_on(heartbeat::measure(PERIOD, async {
+                tokio::select! {
+                    biased;
+                    output = work => output,
+                    () = poll_progress => unreachable!("the progress loop never ends"),
+                }
             }));
             (measured.output?, Some(measured.max_lag))
         }
     };
     let wall = started.elapsed();
+    let cpu = cpu_time()
+        .zip(cpu_before)
+        .map(|(after, before)| after.saturating_sub(before));
     Ok(Outcome {
         variant,
         report,
@@ -127,5 +154,6 @@ pub fn run(
         heartbeat_lag,
         peak_requests: service.peak_concurrency(),
         peak_threads: threads.stop(),
+        cpu,
     })
 }

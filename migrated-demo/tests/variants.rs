@@ -35,7 +35,7 @@ fn run_all() -> Vec<Outcome> {
 }
 
 #[test]
-fn every_variant_builds_the_same_report_and_only_phase2_overlaps_requests() {
+fn every_variant_builds_the_same_report_and_only_phases_2_and_3_overlap_requests() {
     let outcomes = run_all();
     let legacy = &outcomes[0];
     assert_eq!(legacy.variant, Variant::Legacy);
@@ -61,6 +61,11 @@ fn every_variant_builds_the_same_report_and_only_phase2_overlaps_requests() {
     assert!(
         peak(Variant::Phase2) <= 4,
         "phase 2 exceeded its concurrency of 4"
+    );
+    assert!(peak(Variant::Phase3) > 1, "phase 3 overlapped no requests");
+    assert!(
+        peak(Variant::Phase3) <= 4,
+        "phase 3 exceeded its concurrency of 4"
     );
 
     // The anti-pattern blocks the heartbeat for at least one request (in fact, the whole run);
