@@ -79,13 +79,13 @@ mod block_on;
 mod chain;
 mod dispatch;
 mod executor;
-mod guard;
 pub mod handle;
 mod linger;
 pub mod metrics;
 mod pool;
 mod proof;
 mod sensitive;
+mod sync_only;
 pub mod watchdog;
 
 #[doc(hidden)]
@@ -96,9 +96,9 @@ pub use block_on::block_on;
 pub use chain::spawn;
 pub use dispatch::{CallSite, run_in, to_thread};
 pub use executor::{DefaultExecutor, Executor, Job};
-pub use guard::allow_async_unsafe;
 pub use pool::{Pool, ShutdownTimeout};
 pub use sensitive::{ThreadSensitive, thread_sensitive_scope};
+pub use sync_only::allow_async_unsafe;
 
 #[doc(inline)]
 pub use bridge_macros::{async_to_sync, sync_only, sync_to_async};

@@ -109,7 +109,21 @@ struct Flight {
 impl Recorder {
     /// Allocates the counters of the site `name` and registers them (once per site; the
     /// caller holds the site's `OnceLock`).
+    ///
+    /// Two sites with one name (two fns named alike in one module, nested in different fns)
+    /// would be one row of the report: the second one registered is named `name#2`, and so on.
     pub(crate) fn register(name: &'static str) -> &'static Recorder {
+        let mut registry = REGISTRY.lock().unwrap_or_else(PoisonError::into_inner);
+        let taken = |name: &str| registry.iter().any(|recorder| recorder.name == name);
+        let name: &'static str = if taken(name) {
+            let unique = (2..)
+                .map(|n| format!("{name}#{n}"))
+                .find(|unique| !taken(unique))
+                .expect("some number is free");
+            Box::leak(unique.into_boxed_str())
+        } else {
+            name
+        };
         let recorder: &'static Recorder = Box::leak(Box::new(Recorder {
             name,
             flight: Flight {
@@ -123,10 +137,7 @@ impl Recorder {
             #[cfg(feature = "metrics")]
             export: export::Export::register(name),
         }));
-        REGISTRY
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(recorder);
+        registry.push(recorder);
         recorder
     }
 
@@ -134,9 +145,11 @@ impl Recorder {
         let flight = &self.flight;
         let run_time = self.run_time.snapshot();
         let in_flight = flight.in_flight.load(Relaxed);
+        let dropped = flight.dropped.load(Relaxed);
         FnMetrics {
             name: self.name,
-            calls: run_time.count + flight.dropped.load(Relaxed) + in_flight,
+            calls: run_time.count + dropped + in_flight,
+            dropped,
             in_flight,
             peak_in_flight: flight.peak_in_flight.load(Relaxed),
             panics: flight.panics.load(Relaxed),
@@ -393,8 +406,12 @@ pub struct FnMetrics {
     /// The site's full path: `module_path!()` and the fn's name, such as
     /// `legacy_demo::store::fetch_user`, or the name given to a `CallSite`.
     pub name: &'static str,
-    /// Calls handed to an executor.
+    /// Calls handed to an executor, including the `dropped` ones.
     pub calls: u64,
+    /// Calls handed over that never ran: an executor refused them (a shut-down `Pool`) or
+    /// dropped them unrun (a runtime shut down with the call still queued). Their callers got
+    /// a panic that names the call.
+    pub dropped: u64,
     /// Calls handed over and not finished yet.
     pub in_flight: u64,
     /// The most calls in flight at once.
@@ -473,8 +490,8 @@ pub fn snapshot() -> Snapshot {
 /// run time) first, followed by a line about runtime stalls if a watchdog ran.
 ///
 /// ```text
-/// fn                        calls  now  peak  panics | queue:   total    p50    p99    max | run:   total    p50    p99    max
-/// app::store::fetch_user     1000    0     4       0 |        40.2 s   41 ms  80 ms  82 ms |      10.1 s   10 ms  11 ms  12 ms
+/// fn                           calls dropped   now  peak panics | queue:    total      p50      p99      max | run:    total      p50      p99      max
+/// app::store::fetch_user        1000       0     0     4      0 |          40.2 s    41 ms    80 ms    82 ms |        10.1 s    10 ms    11 ms    12 ms
 /// ```
 ///
 /// How to read it is explained in the README's "Reading the metrics" section: a queue wait that
@@ -495,9 +512,10 @@ impl fmt::Display for Snapshot {
             .max("fn".len());
         writeln!(
             f,
-            "{:<width$}  {:>8} {:>5} {:>5} {:>6} | queue: {:>8} {:>8} {:>8} {:>8} | run: {:>8} {:>8} {:>8} {:>8}",
+            "{:<width$}  {:>8} {:>7} {:>5} {:>5} {:>6} | queue: {:>8} {:>8} {:>8} {:>8} | run: {:>8} {:>8} {:>8} {:>8}",
             "fn",
             "calls",
+            "dropped",
             "now",
             "peak",
             "panics",
@@ -514,9 +532,10 @@ impl fmt::Display for Snapshot {
             let (q, r) = (&row.queue_wait, &row.run_time);
             writeln!(
                 f,
-                "{:<width$}  {:>8} {:>5} {:>5} {:>6} |        {:>8} {:>8} {:>8} {:>8} |      {:>8} {:>8} {:>8} {:>8}",
+                "{:<width$}  {:>8} {:>7} {:>5} {:>5} {:>6} |        {:>8} {:>8} {:>8} {:>8} |      {:>8} {:>8} {:>8} {:>8}",
                 row.name,
                 row.calls,
+                row.dropped,
                 row.in_flight,
                 row.peak_in_flight,
                 row.panics,

@@ -3,7 +3,6 @@
 pub use crate::block_on::block_on_twin;
 pub use crate::dispatch::{CallSite, Limit, dispatch, dispatch_default, dispatch_sensitive};
 pub use crate::executor::{DefaultExecutor, Executor};
-pub use crate::guard::{sync_only, sync_only_method};
 pub use crate::handle::{
     Access, Dedicated, Exclusive, Installed, Read, ReadWrite, Write, install, run as run_handle,
     run_sensitive as run_handle_sensitive,
@@ -12,6 +11,7 @@ pub use crate::proof::{
     MethodSendable, SendCell, SendObject, Sendable, SyncCell, SyncObject, method_send_cell,
     send_cell, send_object, sync_object,
 };
+pub use crate::sync_only::{sync_only, sync_only_method};
 
 /// The recording one call does, without its thread hop: dispatch, admission, start and end.
 /// For the `overhead` bench, which measures what metrics cost per call.

@@ -323,3 +323,69 @@ async fn a_handle_queue_wait_covers_the_wait_for_its_object_and_its_limit() {
         );
     }
 }
+
+/// Two fns named alike in one module (each nested in its own fn) are two call sites: the one
+/// registered second is named `name#2`, so the report keeps them apart.
+#[tokio::test(flavor = "current_thread")]
+async fn call_sites_named_alike_get_rows_of_their_own() {
+    async fn first() -> u32 {
+        #[sync_to_async]
+        fn twin_named_alike() -> u32 {
+            1
+        }
+        twin_named_alike_async().await
+    }
+    async fn second() -> u32 {
+        #[sync_to_async]
+        fn twin_named_alike() -> u32 {
+            2
+        }
+        twin_named_alike_async().await
+    }
+    assert_eq!(deadline(first()).await, 1);
+    assert_eq!(deadline(second()).await, 2);
+    assert_eq!(deadline(second()).await, 2);
+    let (one, two) = (record("twin_named_alike"), record("twin_named_alike#2"));
+    assert_eq!(one.calls + two.calls, 3);
+    assert!(
+        one.calls == 1 || two.calls == 1,
+        "{} and {}",
+        one.calls,
+        two.calls
+    );
+}
+
+#[sync_to_async]
+fn r#type(n: u32) -> u32 {
+    n
+}
+
+/// A raw identifier is recorded as a path would name it: `type`, not `r#type`.
+#[tokio::test(flavor = "current_thread")]
+async fn a_raw_identifier_is_recorded_without_its_prefix() {
+    assert_eq!(deadline(type_async(4)).await, 4);
+    assert_eq!(record("type").calls, 1);
+    assert!(metrics::snapshot().get("metrics::r#type").is_none());
+}
+
+static CLOSED: LazyLock<Pool> = LazyLock::new(|| Pool::new("closed", 1));
+
+#[sync_to_async(executor = CLOSED)]
+fn on_a_closed_pool() -> u32 {
+    1
+}
+
+/// A call refused by a shut-down pool has a field of its own: `dropped`, and no run time.
+#[tokio::test(flavor = "current_thread")]
+async fn a_call_refused_by_a_shut_down_pool_is_counted_as_dropped() {
+    assert_eq!(deadline(on_a_closed_pool_async()).await, 1);
+    CLOSED.shutdown(Duration::from_secs(5)).unwrap();
+    let refused = tokio::spawn(on_a_closed_pool_async()).await.unwrap_err();
+    assert!(refused.is_panic());
+    let record = record("on_a_closed_pool");
+    assert_eq!(record.calls, 2);
+    assert_eq!(record.dropped, 1);
+    assert_eq!(record.run_time.count, 1);
+    assert_eq!(record.in_flight, 0);
+    assert!(metrics::report().contains("dropped"));
+}

@@ -70,6 +70,7 @@ use std::collections::HashMap;
 
 use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
+use syn::ext::IdentExt;
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 use syn::visit_mut::{self, VisitMut};
@@ -856,7 +857,7 @@ impl<'a> Handle<'a> {
             }
             (ReturnType::Type(_, ty), _) => ty.to_token_stream(),
         };
-        let site_name = format!("::{}::{}", self.type_name, method);
+        let site_name = format!("::{}::{}", self.type_name, method.unraw());
         let site_name = quote!(::core::concat!(::core::module_path!(), #site_name));
         let site_new = match &bridged.limit {
             Some(limit) => quote!(#private::CallSite::with_limit(#site_name, #limit)),

@@ -39,6 +39,7 @@
 
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
+use syn::ext::IdentExt;
 use syn::{
     GenericParam, Generics, Ident, Path, ReturnType, Signature, Type, TypeParamBound,
     WherePredicate,
@@ -205,7 +206,8 @@ impl Twin<'_> {
     fn site_name(&self) -> TokenStream {
         match self.form {
             Form::Fn => {
-                let name = format!("::{}", self.item.sig.ident);
+                // `r#type` is recorded as `type`, as a path would name it.
+                let name = format!("::{}", self.item.sig.ident.unraw());
                 quote!(::core::concat!(::core::module_path!(), #name))
             }
             Form::Declaration { wraps } => path_string(wraps).into_token_stream(),
