@@ -472,6 +472,10 @@ pub struct Stalls {
     pub total: Duration,
     /// The longest.
     pub longest: Duration,
+    /// Times the runtime could not run for longer than the threshold while its thread was
+    /// ready and waited for a CPU (the OS ran other threads): an overloaded machine, not a
+    /// blocking call. Not counted in `count`. Seen on Linux only.
+    pub starved: u64,
 }
 
 /// The metrics of every call site called so far, as plain data.
@@ -558,6 +562,14 @@ impl fmt::Display for Snapshot {
                 human(stalls.total),
                 human(stalls.longest)
             )?;
+            if stalls.starved > 0 {
+                writeln!(
+                    f,
+                    "runtime threads kept waiting for a CPU (an overloaded machine, not a \
+                     stall): {}",
+                    stalls.starved
+                )?;
+            }
         }
         Ok(())
     }

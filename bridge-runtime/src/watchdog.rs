@@ -65,11 +65,18 @@
 //!   tasks, and the watchdog would report that wait as a stall.
 //! - A ping also waits when the runtime is overloaded with short, healthy tasks; that is
 //!   reported too, since ready tasks did wait.
+//! - A runtime thread can also wait because the OS gave its CPU to other threads (CPU-bound
+//!   calls on the blocking pool, other processes): the thread is ready, not blocked. On Linux
+//!   the monitor reads each runtime thread's run-queue time (`/proc/self/task/TID/schedstat`;
+//!   the probe tells it which thread is which) and, when the thread spent half of a stall or
+//!   more waiting for a CPU, reports an overloaded machine instead of a blocking call, and
+//!   counts it apart (`Stalls::starved`). A blocked thread (sleeping, or in a syscall) is not
+//!   waiting for a CPU, and a busy one is running, so a real blocking call is still a stall.
 //! - A stall is reported when it ends. One that lasts ten times the threshold (a deadlock) also
 //!   gets an early warning, once, while it goes on.
 
 use std::fmt;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -115,6 +122,10 @@ struct Shared {
     ping: Notify,
     /// When the probe last ran: nanoseconds since `epoch`, plus one; zero for "not yet".
     answered: AtomicU64,
+    /// The OS thread that last ran the probe (its Linux thread id), and which worker it is
+    /// (`usize::MAX` for a `current_thread` runtime's thread); 0 where that is not known.
+    answered_by: AtomicU64,
+    answered_worker: AtomicUsize,
     /// The probe task is gone: aborted, or its runtime shut down.
     probe_gone: AtomicBool,
     stop: Mutex<bool>,
@@ -126,6 +137,7 @@ struct Counters {
     count: AtomicU64,
     total: AtomicU64,
     longest: AtomicU64,
+    starved: AtomicU64,
 }
 
 impl Counters {
@@ -134,6 +146,7 @@ impl Counters {
             count: AtomicU64::new(0),
             total: AtomicU64::new(0),
             longest: AtomicU64::new(0),
+            starved: AtomicU64::new(0),
         }
     }
 
@@ -151,6 +164,7 @@ impl Counters {
             count: self.count.load(Relaxed),
             total: Duration::from_nanos(self.total.load(Relaxed)),
             longest: Duration::from_nanos(self.longest.load(Relaxed)),
+            starved: self.starved.load(Relaxed),
         }
     }
 }
@@ -185,6 +199,8 @@ impl Watchdog {
             epoch: Instant::now(),
             ping: Notify::new(),
             answered: AtomicU64::new(0),
+            answered_by: AtomicU64::new(0),
+            answered_worker: AtomicUsize::new(usize::MAX),
             probe_gone: AtomicBool::new(false),
             stop: Mutex::new(false),
             wake: Condvar::new(),
@@ -255,6 +271,9 @@ async fn probe(shared: Arc<Shared>) {
     loop {
         shared.ping.notified().await;
         let nanos = u64::try_from(shared.epoch.elapsed().as_nanos()).unwrap_or(u64::MAX - 1);
+        shared.answered_by.store(schedstat::this_thread(), Relaxed);
+        let worker = tokio::runtime::worker_index().unwrap_or(usize::MAX);
+        shared.answered_worker.store(worker, Relaxed);
         shared.answered.store(nanos + 1, Relaxed);
     }
 }
@@ -266,9 +285,13 @@ struct Monitor {
     interval: Duration,
     /// When the outstanding ping was sent.
     sent: Option<Instant>,
+    /// The run-queue time of each runtime thread known so far (by thread id) when it was sent.
+    waited_at_send: Vec<(u64, Duration)>,
     /// The outstanding ping has had its early warning.
     warned: bool,
     workers: Vec<Lane>,
+    /// The OS threads that have run the probe: the runtime's threads.
+    threads: Vec<u64>,
     /// When the last worker stall ended, to tell a ping stall that is the same event.
     worker_stall_ended: Option<Instant>,
 }
@@ -276,6 +299,10 @@ struct Monitor {
 /// What the monitor last saw of one worker.
 struct Lane {
     seen: (u64, Duration),
+    /// The worker's OS thread, once the probe has run there.
+    thread: Option<u64>,
+    /// The run-queue time of the runtime's known threads when `seen` last changed.
+    waited_at_change: Vec<(u64, Duration)>,
     /// When `seen` last changed (as first observed).
     changed: Instant,
     /// The last check that found the worker still frozen past the threshold.
@@ -293,6 +320,8 @@ impl Monitor {
                 (0..metrics.num_workers())
                     .map(|worker| Lane {
                         seen: worker_counters(&handle, worker),
+                        thread: None,
+                        waited_at_change: Vec::new(),
                         changed: now,
                         frozen_until: None,
                         warned: false,
@@ -306,8 +335,10 @@ impl Monitor {
             handle,
             interval,
             sent: None,
+            waited_at_send: Vec::new(),
             warned: false,
             workers,
+            threads: Vec::new(),
             worker_stall_ended: None,
         }
     }
@@ -341,9 +372,22 @@ impl Monitor {
                 if let Some(until) = lane.frozen_until.take() {
                     let stall = until.saturating_duration_since(lane.changed);
                     self.worker_stall_ended = Some(now);
+                    // The worker's own wait for a CPU; until the probe has shown which thread
+                    // it is, the most any runtime thread waited meanwhile, which tells an
+                    // overloaded machine just as well.
+                    let waited = lane
+                        .waited_at_change
+                        .iter()
+                        .filter(|(thread, _)| lane.thread.is_none_or(|own| own == *thread))
+                        .filter_map(|(thread, then)| {
+                            Some(schedstat::waited(*thread)?.saturating_sub(*then))
+                        })
+                        .max();
                     report(
                         &self.shared,
                         stall,
+                        waited,
+                        format_args!("tokio worker {index}"),
                         format_args!(
                             "tokio worker {index} was stuck for at least {stall:?} (threshold \
                              {threshold:?}): one task ran without yielding, most likely a \
@@ -353,6 +397,7 @@ impl Monitor {
                 }
                 lane.seen = seen;
                 lane.changed = now;
+                lane.waited_at_change = schedstat::sample(&self.threads);
                 lane.warned = false;
                 continue;
             }
@@ -393,10 +438,20 @@ impl Monitor {
             let waited = ran.saturating_duration_since(sent);
             let seen_by_workers = self.workers.iter().any(|lane| lane.frozen_until.is_some())
                 || self.worker_stall_ended.is_some_and(|ended| ended >= sent);
+            let thread = self.shared.answered_by.load(Relaxed);
+            self.learn(thread);
             if waited > threshold && !seen_by_workers {
+                let for_cpu = self
+                    .waited_at_send
+                    .iter()
+                    .find(|(known, _)| *known == thread)
+                    .zip(schedstat::waited(thread))
+                    .map(|((_, then), now)| now.saturating_sub(*then));
                 report(
                     &self.shared,
                     waited,
+                    for_cpu,
+                    format_args!("the tokio runtime"),
                     format_args!(
                         "the tokio runtime stalled for {waited:?} (threshold {threshold:?}): a \
                          ready task could not run; a blocking call on a runtime thread is the \
@@ -408,8 +463,28 @@ impl Monitor {
             self.warned = false;
         }
         self.shared.answered.store(0, Relaxed);
+        // The run-queue time of every runtime thread known, to tell how much of a stall that
+        // thread spent waiting for a CPU.
+        self.waited_at_send = schedstat::sample(&self.threads);
         self.sent = Some(Instant::now());
         self.shared.ping.notify_one();
+    }
+
+    /// Notes which OS thread a worker is, from the thread that answered the last ping.
+    fn learn(&mut self, thread: u64) {
+        let worker = self.shared.answered_worker.load(Relaxed);
+        if thread == 0 {
+            return;
+        }
+        if !self.threads.contains(&thread) {
+            self.threads.push(thread);
+        }
+        if let Some(lane) = self.workers.get_mut(worker)
+            && lane.thread != Some(thread)
+        {
+            lane.thread = Some(thread);
+            lane.waited_at_change = schedstat::sample(&self.threads);
+        }
     }
 }
 
@@ -422,7 +497,28 @@ fn worker_counters(handle: &Handle, worker: usize) -> (u64, Duration) {
     )
 }
 
-fn report(shared: &Shared, stall: Duration, message: fmt::Arguments<'_>) {
+/// Reports a stall, or, when its thread spent half of it or more waiting for a CPU
+/// (`waited_for_cpu`), an overloaded machine: `what` could not run because the OS ran other
+/// threads, which no blocking call in async code explains.
+fn report(
+    shared: &Shared,
+    stall: Duration,
+    waited_for_cpu: Option<Duration>,
+    what: fmt::Arguments<'_>,
+    message: fmt::Arguments<'_>,
+) {
+    if let Some(waited) = waited_for_cpu.filter(|waited| *waited * 2 >= stall) {
+        shared.counters.starved.fetch_add(1, Relaxed);
+        TOTALS.starved.fetch_add(1, Relaxed);
+        tracing::warn!(
+            target: "bridge::watchdog",
+            stall_ms = u64::try_from(stall.as_millis()).unwrap_or(u64::MAX),
+            "{what} could not run for {stall:?}, but its thread was ready and waited {waited:?} \
+             of that for a CPU: the machine is overloaded (more runnable threads than CPUs, for \
+             example CPU-bound calls on the blocking pool), not a blocking call in async code"
+        );
+        return;
+    }
     shared.counters.add(stall);
     TOTALS.add(stall);
     #[cfg(feature = "metrics")]
@@ -432,4 +528,36 @@ fn report(shared: &Shared, stall: Duration, message: fmt::Arguments<'_>) {
         stall_ms = u64::try_from(stall.as_millis()).unwrap_or(u64::MAX),
         "{message}"
     );
+}
+
+/// Linux's per-thread scheduler statistics: how long a thread has waited for a CPU.
+mod schedstat {
+    use std::time::Duration;
+
+    thread_local! {
+        static THIS: u64 = std::fs::read_link("/proc/thread-self")
+            .ok()
+            .and_then(|link| link.file_name()?.to_str()?.parse().ok())
+            .unwrap_or(0);
+    }
+
+    /// This thread's id, or 0 where `/proc` cannot tell.
+    pub(super) fn this_thread() -> u64 {
+        THIS.with(|id| *id)
+    }
+
+    /// How long each of `threads` has waited on a run queue so far.
+    pub(super) fn sample(threads: &[u64]) -> Vec<(u64, Duration)> {
+        threads
+            .iter()
+            .filter_map(|&thread| Some((thread, waited(thread)?)))
+            .collect()
+    }
+
+    /// How long the thread `id` of this process has waited on a run queue, in all.
+    pub(super) fn waited(id: u64) -> Option<Duration> {
+        let stat = std::fs::read_to_string(format!("/proc/self/task/{id}/schedstat")).ok()?;
+        let waited = stat.split_whitespace().nth(1)?.parse().ok()?;
+        Some(Duration::from_nanos(waited))
+    }
 }

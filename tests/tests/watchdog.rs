@@ -231,3 +231,71 @@ fn stops_when_dropped() {
     });
     assert_eq!(threads(), 0, "the monitor thread was joined");
 }
+
+/// Issue 10, item 9: on a machine with more runnable threads than CPUs (here twice as many
+/// CPU-bound threads as cores, beside 32 tasks that wake every 500 µs), a runtime thread waits
+/// for a CPU now and then, longer than a small threshold. Its thread was ready, not blocked: the
+/// watchdog reports an overloaded machine (`starved`), never a blocking call. A real blocking
+/// call right after is still a stall.
+#[test]
+fn preemption_by_other_threads_is_not_blamed_on_a_blocking_call() {
+    let scenario = Scenario::start();
+    let since = scenario.since;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let threshold = Duration::from_millis(4);
+    let cores = std::thread::available_parallelism().map_or(2, usize::from);
+    within(move || {
+        runtime.block_on(async move {
+            let watchdog = Watchdog::start(threshold);
+            let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let hogs: Vec<_> = (0..cores * 2)
+                .map(|_| {
+                    let stop = std::sync::Arc::clone(&stop);
+                    std::thread::spawn(move || {
+                        let mut n = 0u64;
+                        while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                            n = std::hint::black_box(n.wrapping_mul(31).wrapping_add(7));
+                        }
+                        n
+                    })
+                })
+                .collect();
+            let tickers: Vec<_> = (0..32)
+                .map(|_| {
+                    tokio::spawn(async {
+                        for _ in 0..2_000 {
+                            tokio::time::sleep(Duration::from_micros(500)).await;
+                        }
+                    })
+                })
+                .collect();
+            tokio::time::sleep(Duration::from_millis(1_500)).await;
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+            for hog in hogs {
+                hog.join().unwrap();
+            }
+            for ticker in tickers {
+                ticker.abort();
+            }
+            let overloaded = watchdog.stalls();
+            let warnings = since.warnings();
+            assert_eq!(overloaded.count, 0, "{overloaded:?}; {warnings:#?}");
+            eprintln!(
+                "overloaded for 1.5 s: {} waits for a CPU reported as such, {} stalls",
+                overloaded.starved, overloaded.count
+            );
+            // A real blocking call on a worker is still reported, as one.
+            tokio::time::sleep(threshold * 4).await;
+            tokio::spawn(async { std::thread::sleep(BLOCK) })
+                .await
+                .unwrap();
+            stalls_reach(&watchdog, 1).await;
+            tokio::time::sleep(threshold * 4).await;
+            assert_eq!(watchdog.stalls().count, 1, "{:#?}", since.warnings());
+        });
+    });
+}
