@@ -1,7 +1,6 @@
 //! The way back: running async code to completion from sync code ([`block_on`],
 //! `#[async_to_sync]`).
 
-use std::any::Any;
 use std::future::Future;
 use std::panic::{self, AssertUnwindSafe};
 use std::pin::pin;
@@ -69,7 +68,9 @@ pub fn block_on_twin<F: Future>(
     })
 }
 
-fn run<F: Future>(future: F, on_worker: impl FnOnce() -> F::Output) -> F::Output {
+/// [`block_on`], where `on_worker` panics with the caller's own message on a thread that drives
+/// a runtime.
+pub(crate) fn run<F: Future>(future: F, on_worker: impl FnOnce() -> F::Output) -> F::Output {
     if tokio::runtime::worker_index().is_some() {
         return on_worker();
     }
@@ -86,22 +87,34 @@ fn run<F: Future>(future: F, on_worker: impl FnOnce() -> F::Output) -> F::Output
             // tokio refuses to block again, and nothing tells that thread apart from one that
             // merely entered the runtime until it does: its refusal becomes bridge's message.
             let mut future = pin!(future);
-            match panic::catch_unwind(AssertUnwindSafe(|| handle.block_on(future.as_mut()))) {
-                Ok(output) => output,
-                Err(payload) if refused_inside_runtime(&*payload) => on_worker(),
-                Err(payload) => panic::resume_unwind(payload),
-            }
+            unless_refused(|| handle.block_on(future.as_mut()), on_worker)
         }
         Err(_) => EMBEDDED.handle().block_on(future),
     }
 }
 
-/// Whether `payload` is tokio's refusal to start a runtime inside a runtime.
-fn refused_inside_runtime(payload: &(dyn Any + Send)) -> bool {
-    let message = payload
-        .downcast_ref::<&str>()
-        .copied()
-        .or_else(|| payload.downcast_ref::<String>().map(String::as_str));
-    message
-        .is_some_and(|message| message.starts_with("Cannot start a runtime from within a runtime"))
+/// Runs `block`, which blocks this thread the way tokio does (`Handle::block_on`,
+/// `Mutex::blocking_lock`); if tokio refuses because this thread drives a runtime (the body of
+/// a multi-thread runtime's `block_on`, which nothing else tells apart from a thread that merely
+/// entered the runtime), returns `refused()` instead, which panics with bridge's message naming
+/// the fn. Any other panic goes on as it was.
+pub(crate) fn unless_refused<T>(block: impl FnOnce() -> T, refused: impl FnOnce() -> T) -> T {
+    const REFUSALS: [&str; 2] = [
+        "Cannot start a runtime from within a runtime",
+        "Cannot block the current thread from within a runtime",
+    ];
+    match panic::catch_unwind(AssertUnwindSafe(block)) {
+        Ok(output) => output,
+        Err(payload) => {
+            let message = payload
+                .downcast_ref::<&str>()
+                .copied()
+                .or_else(|| payload.downcast_ref::<String>().map(String::as_str));
+            if message.is_some_and(|message| REFUSALS.iter().any(|r| message.starts_with(r))) {
+                refused()
+            } else {
+                panic::resume_unwind(payload)
+            }
+        }
+    }
 }

@@ -312,12 +312,23 @@ fn refuse_nested(address: usize, what: &dyn fmt::Display) {
 /// Panics on an async runtime worker thread, where a blocking accessor would stall every task.
 fn refuse_on_worker(handle: &str, accessor: &str) {
     if tokio::runtime::worker_index().is_some() {
-        panic!(
-            "bridge: `{handle}::{accessor}` was called on an async runtime worker thread, where \
-             blocking would stall every task on that thread; `.await` the handle's async methods \
-             instead"
-        );
+        refused(handle, accessor);
     }
+}
+
+/// Takes a lock the blocking way for `handle.accessor()`, with bridge's message where tokio
+/// refuses to block (the body of a multi-thread `#[tokio::main]`).
+fn blocking<T>(handle: &str, accessor: &str, lock: impl FnOnce() -> T) -> T {
+    refuse_on_worker(handle, accessor);
+    crate::block_on::unless_refused(lock, || refused(handle, accessor))
+}
+
+fn refused(handle: &str, accessor: &str) -> ! {
+    panic!(
+        "bridge: `{handle}::{accessor}` was called on an async runtime worker thread, where \
+         blocking would stall every task on that thread; `.await` the handle's async methods \
+         instead"
+    )
 }
 
 /// The state of a handle without `thread_sensitive` or `concurrent_reads`: the object behind
@@ -342,19 +353,21 @@ impl<T> Exclusive<T> {
 
     /// `handle.blocking_read()`.
     pub fn blocking_read(&self, handle: &'static str) -> ReadGuard<'_, T> {
-        refuse_on_worker(handle, "blocking_read");
         refuse_nested(self.address(), &format_args!("`{handle}::blocking_read`"));
         ReadGuard {
-            inner: ReadInner::Exclusive(self.lock.blocking_lock()),
+            inner: ReadInner::Exclusive(blocking(handle, "blocking_read", || {
+                self.lock.blocking_lock()
+            })),
         }
     }
 
     /// `handle.blocking_write()`.
     pub fn blocking_write(&self, handle: &'static str) -> WriteGuard<'_, T> {
-        refuse_on_worker(handle, "blocking_write");
         refuse_nested(self.address(), &format_args!("`{handle}::blocking_write`"));
         WriteGuard {
-            inner: WriteInner::Exclusive(self.lock.blocking_lock()),
+            inner: WriteInner::Exclusive(blocking(handle, "blocking_write", || {
+                self.lock.blocking_lock()
+            })),
         }
     }
 }
@@ -424,19 +437,21 @@ impl<T> ReadWrite<T> {
 
     /// `handle.blocking_read()`.
     pub fn blocking_read(&self, handle: &'static str) -> ReadGuard<'_, T> {
-        refuse_on_worker(handle, "blocking_read");
         refuse_nested(self.address(), &format_args!("`{handle}::blocking_read`"));
         ReadGuard {
-            inner: ReadInner::Shared(self.lock.blocking_read()),
+            inner: ReadInner::Shared(blocking(handle, "blocking_read", || {
+                self.lock.blocking_read()
+            })),
         }
     }
 
     /// `handle.blocking_write()`.
     pub fn blocking_write(&self, handle: &'static str) -> WriteGuard<'_, T> {
-        refuse_on_worker(handle, "blocking_write");
         refuse_nested(self.address(), &format_args!("`{handle}::blocking_write`"));
         WriteGuard {
-            inner: WriteInner::Shared(self.lock.blocking_write()),
+            inner: WriteInner::Shared(blocking(handle, "blocking_write", || {
+                self.lock.blocking_write()
+            })),
         }
     }
 }
@@ -643,8 +658,9 @@ impl<T: 'static> Dedicated<T> {
             // Called from inside a call on this object: it is on this very thread.
             return access_object(&format_args!("`{handle}::blocking_with`"), Write(f));
         }
-        refuse_on_worker(handle, "blocking_with");
-        crate::block_on(self.call(site, limit, Write(f)))
+        crate::block_on::run(self.call(site, limit, Write(f)), || {
+            refused(handle, "blocking_with")
+        })
     }
 }
 

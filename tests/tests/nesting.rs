@@ -5,6 +5,7 @@
 //! Every wait has a deadline, so a deadlock fails a test instead of hanging it.
 
 use std::cell::RefCell;
+use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{LazyLock, Mutex};
 use std::thread::{self, ThreadId};
@@ -465,6 +466,52 @@ fn block_on_in_a_multi_thread_main_body_names_the_fn() {
         bridge_tests::panic_message(&*payload)
             .is_some_and(|message| message.starts_with("bridge: `block_on` was called")),
     );
+    // The handles' blocking accessors, too.
+    let ledger = AsyncLedger::from(Ledger::default());
+    let tally = AsyncTally::from(Tally::default());
+    let refusals = runtime.block_on(async {
+        [
+            std::panic::catch_unwind(AssertUnwindSafe(|| drop(ledger.blocking_read())))
+                .unwrap_err(),
+            std::panic::catch_unwind(AssertUnwindSafe(|| drop(ledger.blocking_write())))
+                .unwrap_err(),
+            std::panic::catch_unwind(AssertUnwindSafe(|| {
+                tally.blocking_with(|tally| tally.count)
+            }))
+            .unwrap_err(),
+        ]
+    });
+    for (payload, accessor) in refusals.iter().zip([
+        "AsyncLedger::blocking_read",
+        "AsyncLedger::blocking_write",
+        "AsyncTally::blocking_with",
+    ]) {
+        assert_eq!(
+            bridge_tests::panic_message(&**payload).unwrap(),
+            format!(
+                "bridge: `{accessor}` was called on an async runtime worker thread, where \
+                 blocking would stall every task on that thread; `.await` the handle's async \
+                 methods instead"
+            )
+        );
+    }
+}
+
+/// A legacy object shared with sync code through `blocking_read` / `blocking_write`.
+#[derive(Debug, Default)]
+pub struct Ledger {
+    entries: Vec<u64>,
+}
+
+#[sync_to_async(handle = AsyncLedger)]
+impl Ledger {
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
 }
 
 // ---- A call whose current_thread caller stopped waiting fails fast -----------------------------
