@@ -56,6 +56,8 @@ struct Current {
     chain: Chain,
     /// The executor the call was dispatched to.
     lane: Lane,
+    /// The call site whose limit slot the call holds, by address.
+    holds: Option<usize>,
 }
 
 impl Chain {
@@ -93,9 +95,20 @@ impl Chain {
 
     /// The executor of the innermost thread-sensitive thread blocked in this chain:
     /// thread-sensitive calls made here outside a scope go back to it, as a direct call from
-    /// its sync code would run there.
+    /// its sync code would run there. A task started with [`spawn`] keeps going there after
+    /// that `block_on` has returned (its calls then queue as usual), so that all its calls
+    /// stay on one thread, unless that thread has ended.
     pub(crate) fn blocked_sensitive(&self) -> Option<Arc<sensitive::Shared>> {
-        self.blocked().find_map(|blocked| blocked.home.clone())
+        std::iter::successors(self.blocked.as_ref(), |blocked| blocked.parent.as_ref())
+            .filter_map(|blocked| blocked.home.clone())
+            .find(|home| !home.has_ended())
+    }
+
+    /// Whether a call blocked in this chain holds a slot of the limit of the call site at
+    /// `site`: a call of that site made here can only be its own nested call, which waiting
+    /// for a slot would deadlock (plain recursion through `block_on`), so it uses that slot.
+    pub(crate) fn holds(&self, site: usize) -> bool {
+        self.blocked().any(|blocked| blocked.holds == Some(site))
     }
 
     /// The innermost thread blocked in this chain that serves `lane`.
@@ -108,8 +121,14 @@ impl Chain {
 
     /// Runs `call`, a bridged call dispatched to `lane`, on this thread with this chain as its
     /// chain.
-    pub(crate) fn enter<T>(self, lane: Lane, call: impl FnOnce() -> T) -> T {
-        let outer = CURRENT.with(|current| current.replace(Some(Current { chain: self, lane })));
+    /// `holds` is the call site (by address) whose limit slot the call holds.
+    pub(crate) fn enter<T>(self, lane: Lane, holds: Option<usize>, call: impl FnOnce() -> T) -> T {
+        let current = Current {
+            chain: self,
+            lane,
+            holds,
+        };
+        let outer = CURRENT.with(|slot| slot.replace(Some(current)));
         let _restore = Restore(outer);
         call()
     }
@@ -130,6 +149,8 @@ impl Drop for Restore {
 pub(crate) struct Blocked {
     /// What the blocked thread serves: calls dispatched to this lane may run on it.
     lane: Lane,
+    /// The call site whose limit slot the blocked call holds, by address.
+    holds: Option<usize>,
     /// The thread-sensitive executor whose thread this is, if it is one.
     home: Option<Arc<sensitive::Shared>>,
     thread: Thread,
@@ -234,15 +255,17 @@ pub(crate) fn in_call() -> bool {
 pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
     let home = sensitive::home();
     let current = CURRENT.with(|current| current.borrow().clone());
-    let (chain, lane) = match current {
-        Some(current) => (current.chain, current.lane),
+    let (chain, lane, holds) = match current {
+        Some(current) => (current.chain, current.lane, current.holds),
         None => (
             Chain::default(),
             home.as_ref().map_or(Lane::Other, |home| home.lane()),
+            None,
         ),
     };
     let blocked = Arc::new(Blocked {
         lane,
+        holds,
         home,
         thread: thread::current(),
         inbox: Mutex::new(Inbox {

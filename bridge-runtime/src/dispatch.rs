@@ -108,6 +108,11 @@ impl CallSite {
         call(self, Target::On(executor), future::ready(()), |()| f()).await
     }
 
+    /// The site's identity in a [`Chain`].
+    fn address(&'static self) -> usize {
+        std::ptr::from_ref(self).addr()
+    }
+
     /// The site's counters, registered on its first call.
     #[inline]
     pub(crate) fn recorder(&'static self) -> &'static Recorder {
@@ -124,9 +129,17 @@ impl CallSite {
 
     /// Waits for a slot of the site's limit, then for `wait` (a handle's limit and its
     /// object). The call counts as dispatched, and its queue wait runs, from before either.
-    async fn admit<G>(&'static self, wait: impl Future<Output = G>) -> (Admitted, G) {
+    ///
+    /// A call made inside a call of this site that holds a slot and waits for it in `block_on`
+    /// uses that slot instead of waiting for another, which it would do forever.
+    async fn admit<G>(
+        &'static self,
+        chain: &Chain,
+        wait: impl Future<Output = G>,
+    ) -> (Admitted, G) {
         let dispatched = Dispatched::new(self.recorder());
-        let permit = Limit::acquire(self.limit.as_ref()).await;
+        let limit = self.limit.as_ref().filter(|_| !chain.holds(self.address()));
+        let permit = Limit::acquire(limit).await;
         let held = wait.await;
         (dispatched.admitted(permit), held)
     }
@@ -262,8 +275,9 @@ where
     };
     let blocked = chain.blocked_on(executor.__lane()).cloned();
     let lane = executor.__lane();
-    let (admitted, held) = site.admit(wait).await;
-    let call = prepare(admitted, chain, lane, move || f(held));
+    let (admitted, held) = site.admit(&chain, wait).await;
+    let holds = admitted.holds_slot().then(|| site.address());
+    let call = prepare(admitted, chain, lane, holds, move || f(held));
     let outcome = match blocked {
         Some(blocked) if blocked.is_sensitive() => {
             through(|job| blocked.run_here(job), false, call).await
@@ -357,6 +371,7 @@ fn prepare<F, R>(
     admitted: Admitted,
     chain: Chain,
     lane: Lane,
+    holds: Option<usize>,
     f: F,
 ) -> impl FnOnce() -> Finished<R> + Send + 'static
 where
@@ -366,7 +381,7 @@ where
     let context = Context::capture();
     move || {
         let running = admitted.start();
-        let outcome = chain.enter(lane, || {
+        let outcome = chain.enter(lane, holds, || {
             context.enter(|| panic::catch_unwind(AssertUnwindSafe(f)))
         });
         let ended = running.end(outcome.is_err());

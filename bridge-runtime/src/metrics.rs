@@ -206,6 +206,11 @@ pub(crate) struct Admitted {
 }
 
 impl Admitted {
+    /// Whether the call holds a slot of its site's limit.
+    pub(crate) fn holds_slot(&self) -> bool {
+        self.flight.permit.is_some()
+    }
+
     /// The call starts on its thread: its queue wait ends. Only the clock is read here.
     pub(crate) fn start(self) -> Running {
         Running {

@@ -198,10 +198,20 @@ thread_local! {
     static HOME: std::cell::RefCell<Option<Arc<Shared>>> = const { std::cell::RefCell::new(None) };
 }
 
+thread_local! {
+    /// This pool thread's slot is lent (by the outermost `block_on` on it).
+    static LENT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 /// Gives the slot of the current pool thread back while its call waits in
-/// [`block_on`](crate::block_on), until it is dropped. `None` off a pool thread.
+/// [`block_on`](crate::block_on), until it is dropped. `None` off a pool thread, and in a
+/// `block_on` nested in another on the same thread, whose slot is lent already.
 pub(crate) fn lend() -> Option<Lent> {
+    if LENT.with(std::cell::Cell::get) {
+        return None;
+    }
     let shared = HOME.with(|home| home.borrow().clone())?;
+    LENT.with(|lent| lent.set(true));
     let mut state = shared.lock();
     state.blocked += 1;
     let wake = shared.wake_or_start(&mut state);
@@ -216,6 +226,7 @@ pub(crate) struct Lent(Arc<Shared>);
 impl Drop for Lent {
     fn drop(&mut self) {
         self.0.lock().blocked -= 1;
+        LENT.with(|lent| lent.set(false));
     }
 }
 
@@ -291,16 +302,21 @@ impl Shared {
     fn work_loop(&self) {
         let mut state = self.lock();
         loop {
+            // A thread started while others were blocked retires once they are back, before it
+            // takes another call: the bound holds again. Another thread takes what is queued; one
+            // may be asleep, counted on to take it, so it is woken.
+            if Shared::running(&state) > self.max_threads {
+                if !state.queue.is_empty() {
+                    self.work.notify_one();
+                }
+                break;
+            }
             if let Some(job) = state.queue.pop_front() {
                 self.queued.store(state.queue.len(), Ordering::SeqCst);
                 drop(state);
                 job.run();
                 self.linger();
                 state = self.lock();
-                // Threads started while others were blocked retire once those are back.
-                if Shared::running(&state) > self.max_threads {
-                    break;
-                }
                 continue;
             }
             if state.shut_down {

@@ -223,6 +223,12 @@ impl Shared {
         &self.name
     }
 
+    /// No handle is left: the thread runs what is queued and ends, and takes no more calls.
+    pub(crate) fn has_ended(&self) -> bool {
+        let queue = self.lock();
+        queue.closing || queue.exited
+    }
+
     /// Calls queued and not started yet.
     pub(crate) fn queued(&self) -> usize {
         self.pending.load(Ordering::SeqCst)
