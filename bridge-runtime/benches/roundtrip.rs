@@ -6,6 +6,8 @@
 //! - `spawn_blocking`: raw `tokio::task::spawn_blocking(noop).await`, the reference;
 //! - `#[sync_to_async] twin`: `noop_async().await`;
 //! - `to_thread`: `bridge_runtime::to_thread(noop).await`;
+//! - `handle method`: a `&self` noop method of an async handle (`#[sync_to_async(handle = ..)]`),
+//!   which also takes the object's lock;
 //! - `blocking::unblock`: the `blocking` crate's pool, an outside anchor.
 //!
 //! Method: a warm-up batch of every variant, then R rounds. Each round runs one batch of K
@@ -43,21 +45,37 @@ const PIN_HINT: &str = "taskset -c 0 cargo bench -p bridge-runtime --bench round
 #[bridge_runtime::sync_to_async]
 fn noop() {}
 
+/// A legacy object whose method does nothing, behind an async handle.
+#[derive(Debug)]
+pub struct Object;
+
+#[bridge_runtime::sync_to_async(handle = AsyncObject)]
+impl Object {
+    pub fn noop(&self) {
+        noop();
+    }
+}
+
+static OBJECT: std::sync::LazyLock<AsyncObject> =
+    std::sync::LazyLock::new(|| AsyncObject::from(Object));
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Variant {
     Direct,
     SpawnBlocking,
     Twin,
     ToThread,
+    Handle,
     Unblock,
 }
 
 impl Variant {
-    const ALL: [Variant; 5] = [
+    const ALL: [Variant; 6] = [
         Variant::Direct,
         Variant::SpawnBlocking,
         Variant::Twin,
         Variant::ToThread,
+        Variant::Handle,
         Variant::Unblock,
     ];
     /// The variant every ratio is relative to.
@@ -69,6 +87,7 @@ impl Variant {
             Variant::SpawnBlocking => "tokio spawn_blocking",
             Variant::Twin => "#[sync_to_async] twin",
             Variant::ToThread => "bridge_runtime::to_thread",
+            Variant::Handle => "handle &self method",
             Variant::Unblock => "blocking::unblock",
         }
     }
@@ -97,6 +116,11 @@ impl Variant {
             Variant::ToThread => {
                 for _ in 0..calls {
                     bridge_runtime::to_thread(noop).await;
+                }
+            }
+            Variant::Handle => {
+                for _ in 0..calls {
+                    OBJECT.noop().await;
                 }
             }
             Variant::Unblock => {
