@@ -5,14 +5,14 @@ use std::any::Any;
 use std::fmt;
 use std::future::{self, Future};
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use tokio::sync::{Semaphore, SemaphorePermit, oneshot};
 use tracing::Span;
 use tracing::dispatcher::{self, Dispatch};
 use tracing::subscriber::NoSubscriber;
 
-use crate::chain::Chain;
+use crate::chain::{Blocked, Chain};
 use crate::executor::{DefaultExecutor, Executor, Job, Lane};
 use crate::metrics::{Admitted, Dispatched, Ended, Recorder};
 use crate::{linger, sensitive};
@@ -181,8 +181,10 @@ impl Limit {
     /// thread and is released when the call ends.
     pub(crate) async fn acquire(limit: Option<&'static Limit>) -> Option<SemaphorePermit<'static>> {
         match limit {
-            // The semaphore is never closed, so `acquire` cannot fail.
-            Some(limit) => limit.0.acquire().await.ok(),
+            // Boxed: a semaphore's wait is large, and it would make every call's future larger
+            // (a future is moved at least once per call) for the sake of the limited ones. The
+            // semaphore is never closed, so `acquire` cannot fail.
+            Some(limit) => Box::pin(limit.0.acquire()).await.ok(),
             None => None,
         }
     }
@@ -259,47 +261,126 @@ where
     F: FnOnce(W::Output) -> R + Send + 'static,
     R: Send + 'static,
 {
+    // Only what the awaits need is kept across them, so that the future stays small: a twin's
+    // future is moved at least once per call.
     let chain = Chain::current();
-    let scoped;
-    let given;
-    let executor: &dyn Executor = match target {
-        Target::Default => &DefaultExecutor,
-        Target::Sensitive => {
-            scoped = sensitive::target(site.name, &chain);
-            &*scoped
-        }
-        Target::On(executor) => {
-            given = ByRef(executor);
-            &given
-        }
-    };
-    let blocked = chain.blocked_on(executor.__lane()).cloned();
-    let lane = executor.__lane();
+    let route = Route::new(site, target, &chain);
     let (admitted, held) = site.admit(&chain, wait).await;
     let holds = admitted.holds_slot().then(|| site.address());
-    let call = prepare(admitted, chain, lane, holds, move || f(held));
-    let outcome = match blocked {
-        Some(blocked) if blocked.is_sensitive() => {
-            through(|job| blocked.run_here(job), false, call).await
-        }
-        Some(blocked) => through(|job| blocked.offer_either(executor, job), false, call).await,
-        None => match (&target, tokio::runtime::Handle::try_current()) {
-            // The default executor inside a runtime is tokio's blocking pool: the outcome
-            // comes back through tokio's own join handle, with no job box and no reply
-            // channel on top of the task tokio allocates anyway. Dropping a join handle never
-            // cancels a blocking task, so a started call still ends.
-            (Target::Default, Ok(runtime)) => runtime.spawn_blocking(call).await.ok(),
-            _ => {
-                through(
-                    |job| executor.execute(job),
-                    executor.__starts_at_once(),
-                    call,
-                )
-                .await
-            }
-        },
-    };
+    let call = prepare(admitted, chain, route.lane(), holds, move || f(held));
+    let outcome = route.hand_over(call).outcome().await;
     finish(site, outcome)
+}
+
+/// Where a call goes, resolved before it waits for admission (so that a thread-sensitive call
+/// that [`ThreadSensitive::require_scope`](crate::ThreadSensitive::require_scope) refuses is
+/// refused before it counts).
+enum Route<'a, E: ?Sized> {
+    /// tokio's blocking pool, through its join handle: the default executor inside a runtime.
+    Tokio(tokio::runtime::Handle),
+    /// An executor, with no thread of the chain blocked on it.
+    Executor(Resolved<'a, E>),
+    /// A thread of the chain blocked in `block_on` that serves the executor.
+    Blocked(Resolved<'a, E>, Arc<Blocked>),
+}
+
+/// An executor the call was routed to.
+enum Resolved<'a, E: ?Sized> {
+    Default,
+    Sensitive(Arc<sensitive::Shared>),
+    On(ByRef<'a, E>),
+}
+
+impl<E: Executor + ?Sized> Resolved<'_, E> {
+    fn executor(&self) -> &dyn Executor {
+        match self {
+            Resolved::Default => &DefaultExecutor,
+            Resolved::Sensitive(shared) => &**shared,
+            Resolved::On(executor) => executor,
+        }
+    }
+}
+
+impl<'a, E: Executor + ?Sized> Route<'a, E> {
+    fn new(site: &'static CallSite, target: Target<'a, E>, chain: &Chain) -> Self {
+        let resolved = match target {
+            Target::Default => Resolved::Default,
+            Target::Sensitive => Resolved::Sensitive(sensitive::target(site.name, chain)),
+            Target::On(executor) => Resolved::On(ByRef(executor)),
+        };
+        match chain.blocked_on(resolved.executor().__lane()) {
+            Some(blocked) => Route::Blocked(resolved, Arc::clone(blocked)),
+            None => match (&resolved, tokio::runtime::Handle::try_current()) {
+                (Resolved::Default, Ok(runtime)) => Route::Tokio(runtime),
+                _ => Route::Executor(resolved),
+            },
+        }
+    }
+
+    fn lane(&self) -> Lane {
+        match self {
+            Route::Tokio(_) => Lane::Default,
+            Route::Executor(resolved) | Route::Blocked(resolved, _) => resolved.executor().__lane(),
+        }
+    }
+
+    /// Hands the call over; from here on it runs to completion whatever happens to its caller.
+    fn hand_over<R: Send + 'static>(
+        self,
+        call: impl FnOnce() -> Finished<R> + Send + 'static,
+    ) -> Pending<R> {
+        match self {
+            // The outcome comes back through tokio's own join handle, with no job box and no
+            // reply channel on top of the task tokio allocates anyway. Dropping a join handle
+            // never cancels a blocking task, so a started call still ends.
+            Route::Tokio(runtime) => Pending::Tokio(runtime.spawn_blocking(call)),
+            Route::Executor(resolved) => {
+                let executor = resolved.executor();
+                let at_once = executor.__starts_at_once();
+                Pending::Reply(through(|job| executor.execute(job), call), at_once)
+            }
+            Route::Blocked(resolved, blocked) => {
+                let reply = if blocked.is_sensitive() {
+                    through(|job| blocked.run_here(job), call)
+                } else {
+                    through(|job| blocked.offer_either(resolved.executor(), job), call)
+                };
+                Pending::Reply(reply, false)
+            }
+        }
+    }
+}
+
+/// A call handed over, its outcome to come.
+enum Pending<R> {
+    Tokio(tokio::task::JoinHandle<Finished<R>>),
+    /// With whether the call is expected to start at once on an awake thread: the caller then
+    /// looks for its outcome a few times before it parks.
+    Reply(oneshot::Receiver<Finished<R>>, bool),
+}
+
+impl<R> Pending<R> {
+    /// The outcome; `None` if the call was dropped without running.
+    async fn outcome(self) -> Option<Finished<R>> {
+        match self {
+            Pending::Tokio(join) => join.await.ok(),
+            Pending::Reply(mut outcome, at_once) => {
+                if at_once {
+                    // A short call on an awake thread is done within a yield or two: catching
+                    // it here saves parking this thread and waking it again, which costs more
+                    // than the call.
+                    for _ in 0..linger::REPLY_YIELDS {
+                        match outcome.try_recv() {
+                            Ok(outcome) => return Some(outcome),
+                            Err(oneshot::error::TryRecvError::Closed) => return None,
+                            Err(oneshot::error::TryRecvError::Empty) => std::thread::yield_now(),
+                        }
+                    }
+                }
+                outcome.await.ok()
+            }
+        }
+    }
 }
 
 /// An executor given by reference, as a sized value that can be used as `&dyn Executor`.
@@ -389,18 +470,16 @@ where
     }
 }
 
-/// Hands `call` as a [`Job`] to `hand_over` and awaits its outcome; `None` if the job was
-/// dropped without running. With `at_once`, the call is expected to start at once on an awake
-/// thread, and the caller looks for its outcome a few times before it parks.
-async fn through<R>(
+/// Hands `call` as a [`Job`] to `hand_over`, and returns where its outcome will come; the
+/// channel is closed unsent if the job is dropped without running.
+fn through<R>(
     hand_over: impl FnOnce(Job),
-    at_once: bool,
     call: impl FnOnce() -> Finished<R> + Send + 'static,
-) -> Option<Finished<R>>
+) -> oneshot::Receiver<Finished<R>>
 where
     R: Send + 'static,
 {
-    let (reply, mut outcome) = oneshot::channel();
+    let (reply, outcome) = oneshot::channel();
     // The worker runs the call inside the caller's runtime, as tokio's blocking pool does, so
     // that `block_on` there uses it and `tokio::spawn` works.
     let runtime = tokio::runtime::Handle::try_current().ok();
@@ -410,18 +489,7 @@ where
         // unsent outcome may panic: `Job::run` catches that.
         let _ = reply.send(call());
     }));
-    if at_once {
-        // A short call on an awake thread is done within a yield or two: catching it here
-        // saves parking this thread and waking it again, which costs more than the call.
-        for _ in 0..linger::REPLY_YIELDS {
-            match outcome.try_recv() {
-                Ok(outcome) => return Some(outcome),
-                Err(oneshot::error::TryRecvError::Closed) => return None,
-                Err(oneshot::error::TryRecvError::Empty) => std::thread::yield_now(),
-            }
-        }
-    }
-    outcome.await.ok()
+    outcome
 }
 
 /// The caller's side of the outcome: the call's metrics recorded, then the value, or the
