@@ -68,8 +68,9 @@
 //! - A runtime thread can also wait because the OS gave its CPU to other threads (CPU-bound
 //!   calls on the blocking pool, other processes): the thread is ready, not blocked. On Linux
 //!   the monitor reads each runtime thread's run-queue time (`/proc/self/task/TID/schedstat`;
-//!   the probe tells it which thread is which) and, when the thread spent half of a stall or
-//!   more waiting for a CPU, reports an overloaded machine instead of a blocking call, and
+//!   the probe tells it which thread is which) and, when a stall would not have been one
+//!   without the time its thread spent waiting for a CPU, reports an overloaded machine
+//!   instead of a blocking call, and
 //!   counts it apart (`Stalls::starved`). A blocked thread (sleeping, or in a syscall) is not
 //!   waiting for a CPU, and a busy one is running, so a real blocking call is still a stall.
 //! - A stall is reported when it ends. One that lasts ten times the threshold (a deadlock) also
@@ -441,12 +442,15 @@ impl Monitor {
             let thread = self.shared.answered_by.load(Relaxed);
             self.learn(thread);
             if waited > threshold && !seen_by_workers {
+                // A ready task waits for any worker: the most any runtime thread waited for a
+                // CPU meanwhile is what the OS took from the runtime.
                 let for_cpu = self
                     .waited_at_send
                     .iter()
-                    .find(|(known, _)| *known == thread)
-                    .zip(schedstat::waited(thread))
-                    .map(|((_, then), now)| now.saturating_sub(*then));
+                    .filter_map(|(thread, then)| {
+                        Some(schedstat::waited(*thread)?.saturating_sub(*then))
+                    })
+                    .max();
                 report(
                     &self.shared,
                     waited,
@@ -466,8 +470,10 @@ impl Monitor {
         // The run-queue time of every runtime thread known, to tell how much of a stall that
         // thread spent waiting for a CPU.
         self.waited_at_send = schedstat::sample(&self.threads);
-        self.sent = Some(Instant::now());
         self.shared.ping.notify_one();
+        // Timed once the ping is out: if this thread waits for a CPU before it gets the ping
+        // out, that is no delay of the runtime's.
+        self.sent = Some(Instant::now());
     }
 
     /// Notes which OS thread a worker is, from the thread that answered the last ping.
@@ -497,9 +503,9 @@ fn worker_counters(handle: &Handle, worker: usize) -> (u64, Duration) {
     )
 }
 
-/// Reports a stall, or, when its thread spent half of it or more waiting for a CPU
-/// (`waited_for_cpu`), an overloaded machine: `what` could not run because the OS ran other
-/// threads, which no blocking call in async code explains.
+/// Reports a stall, or, when it would not have been one without the time its thread spent
+/// waiting for a CPU (`waited_for_cpu`), an overloaded machine: `what` could not run because the
+/// OS ran other threads, which no blocking call in async code explains.
 fn report(
     shared: &Shared,
     stall: Duration,
@@ -507,7 +513,9 @@ fn report(
     what: fmt::Arguments<'_>,
     message: fmt::Arguments<'_>,
 ) {
-    if let Some(waited) = waited_for_cpu.filter(|waited| *waited * 2 >= stall) {
+    let threshold = shared.threshold;
+    if let Some(waited) = waited_for_cpu.filter(|waited| stall.saturating_sub(*waited) <= threshold)
+    {
         shared.counters.starved.fetch_add(1, Relaxed);
         TOTALS.starved.fetch_add(1, Relaxed);
         tracing::warn!(

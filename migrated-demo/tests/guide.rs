@@ -16,8 +16,7 @@ fn workspace() -> PathBuf {
 /// A `.rs` path named in `text` in backticks or after `// `, the last one.
 fn named_file(text: &str) -> Option<String> {
     text.split(['`', ' ', '(', ')'])
-        .filter(|word| word.ends_with(".rs") && word.contains('/'))
-        .last()
+        .rfind(|word| word.ends_with(".rs") && word.contains('/'))
         .map(str::to_owned)
 }
 
@@ -61,7 +60,10 @@ fn every_snippet_of_the_migration_guide_is_in_the_file_it_names() {
         }
         index += 1;
     }
-    assert!(checked >= 30, "only {checked} quoted lines found: is the guide parsed?");
+    assert!(
+        checked >= 30,
+        "only {checked} quoted lines found: is the guide parsed?"
+    );
     assert!(
         missing.is_empty(),
         "lines the migration guide quotes that are not in the file it names:\n{}",
