@@ -269,6 +269,11 @@ async fn probe(shared: Arc<Shared>) {
     }
     let gone = Gone(shared);
     let shared = &gone.0;
+    // Which thread runs the runtime's tasks, before the first ping: the monitor needs a thread
+    // to watch from its first check on.
+    shared.answered_by.store(schedstat::this_thread(), Relaxed);
+    let worker = tokio::runtime::worker_index().unwrap_or(usize::MAX);
+    shared.answered_worker.store(worker, Relaxed);
     loop {
         shared.ping.notified().await;
         let nanos = u64::try_from(shared.epoch.elapsed().as_nanos()).unwrap_or(u64::MAX - 1);
@@ -421,6 +426,7 @@ impl Monitor {
     fn check_ping(&mut self) {
         let threshold = self.shared.threshold;
         let now = Instant::now();
+        self.learn(self.shared.answered_by.load(Relaxed));
         if let Some(sent) = self.sent {
             let answered = self.shared.answered.load(Relaxed);
             if answered == 0 {
@@ -439,8 +445,7 @@ impl Monitor {
             let waited = ran.saturating_duration_since(sent);
             let seen_by_workers = self.workers.iter().any(|lane| lane.frozen_until.is_some())
                 || self.worker_stall_ended.is_some_and(|ended| ended >= sent);
-            let thread = self.shared.answered_by.load(Relaxed);
-            self.learn(thread);
+            self.learn(self.shared.answered_by.load(Relaxed));
             if waited > threshold && !seen_by_workers {
                 // A ready task waits for any worker: the most any runtime thread waited for a
                 // CPU meanwhile is what the OS took from the runtime.
