@@ -330,10 +330,19 @@ impl<'a, E: Executor + ?Sized> Route<'a, E> {
         call: impl FnOnce() -> Finished<R> + Send + 'static,
     ) -> Pending<R> {
         match self {
-            // The outcome comes back through tokio's own join handle, with no job box and no
-            // reply channel on top of the task tokio allocates anyway. Dropping a join handle
-            // never cancels a blocking task, so a started call still ends.
-            Route::Tokio(runtime) => Pending::Tokio(runtime.spawn_blocking(call)),
+            // The outcome comes back through tokio's own join handle, with no job box on top of
+            // the task tokio allocates anyway. Dropping a join handle never cancels a blocking
+            // task, so a started call still ends. A call tokio drops unrun (its runtime shut
+            // down first) is rescued onto the fallback pool, and its outcome comes back through
+            // the channel.
+            Route::Tokio(runtime) => {
+                let (rescue, rescued) = oneshot::channel();
+                let call = Rescue {
+                    call: Some(call),
+                    rescue: Some(rescue),
+                };
+                Pending::Tokio(runtime.spawn_blocking(move || call.run()), rescued)
+            }
             Route::Executor(resolved) => {
                 let executor = resolved.executor();
                 let at_once = executor.__starts_at_once();
@@ -351,9 +360,36 @@ impl<'a, E: Executor + ?Sized> Route<'a, E> {
     }
 }
 
+/// A call handed to tokio's blocking pool, sent to the fallback pool if tokio drops it unrun
+/// (see [`Rescued`](crate::executor::Rescued)): its outcome then comes back through `rescue`.
+struct Rescue<C: FnOnce() -> Finished<R> + Send + 'static, R: Send + 'static> {
+    call: Option<C>,
+    rescue: Option<oneshot::Sender<Finished<R>>>,
+}
+
+impl<C: FnOnce() -> Finished<R> + Send + 'static, R: Send + 'static> Rescue<C, R> {
+    fn run(mut self) -> Finished<R> {
+        let call = self.call.take().expect("a call is run once");
+        call()
+    }
+}
+
+impl<C: FnOnce() -> Finished<R> + Send + 'static, R: Send + 'static> Drop for Rescue<C, R> {
+    fn drop(&mut self) {
+        if let (Some(call), Some(rescue)) = (self.call.take(), self.rescue.take()) {
+            crate::executor::fallback().execute(Job::new(move || {
+                let _ = rescue.send(call());
+            }));
+        }
+    }
+}
+
 /// A call handed over, its outcome to come.
 enum Pending<R> {
-    Tokio(tokio::task::JoinHandle<Finished<R>>),
+    Tokio(
+        tokio::task::JoinHandle<Finished<R>>,
+        oneshot::Receiver<Finished<R>>,
+    ),
     /// With whether the call is expected to start at once on an awake thread: the caller then
     /// looks for its outcome a few times before it parks.
     Reply(oneshot::Receiver<Finished<R>>, bool),
@@ -363,7 +399,12 @@ impl<R> Pending<R> {
     /// The outcome; `None` if the call was dropped without running.
     async fn outcome(self) -> Option<Finished<R>> {
         match self {
-            Pending::Tokio(join) => join.await.ok(),
+            Pending::Tokio(join, rescued) => match join.await {
+                Ok(finished) => Some(finished),
+                // Cancelled unrun by a runtime shutting down: the call runs on the fallback
+                // pool instead (see `Rescue`).
+                Err(_) => rescued.await.ok(),
+            },
             Pending::Reply(mut outcome, at_once) => {
                 if at_once {
                     // A short call on an awake thread is done within a yield or two: catching

@@ -191,8 +191,44 @@ impl<E: Executor, F: FnOnce() -> E + Send> Executor for LazyLock<E, F> {
 /// - Anywhere else (a plain thread, `futures::executor::block_on`, another async runtime) it
 ///   uses a process-wide fallback [`Pool`] named `bridge-fallback`, started lazily, whose
 ///   threads retire when idle.
+///
+/// A runtime that shuts down drops the blocking tasks it has not started. A bridged call
+/// handed over is not lost that way: it runs on the fallback pool instead, without the runtime.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct DefaultExecutor;
+
+/// A job handed to tokio's blocking pool, rescued if tokio drops it unrun.
+///
+/// A runtime that shuts down cancels the blocking tasks that have not started yet, even those
+/// whose callers were told their call is under way: tokio runs only its own "mandatory" tasks
+/// at shutdown. A bridged call handed over must still run, so a job dropped unrun goes to the
+/// fallback pool instead (without the runtime, which is gone).
+pub(crate) struct Rescued(Option<Job>);
+
+impl Rescued {
+    pub(crate) fn new(job: Job) -> Self {
+        Rescued(Some(job))
+    }
+
+    pub(crate) fn run(mut self) {
+        if let Some(job) = self.0.take() {
+            job.run();
+        }
+    }
+}
+
+impl Drop for Rescued {
+    fn drop(&mut self) {
+        if let Some(job) = self.0.take() {
+            FALLBACK.execute(job);
+        }
+    }
+}
+
+/// The pool that runs calls when no tokio runtime is there to run them.
+pub(crate) fn fallback() -> &'static Pool {
+    &FALLBACK
+}
 
 /// Threads of the fallback pool, used when no tokio runtime is current.
 const FALLBACK_THREADS: usize = 64;
@@ -202,7 +238,10 @@ static FALLBACK: LazyLock<Pool> = LazyLock::new(|| Pool::new("bridge-fallback", 
 impl Executor for DefaultExecutor {
     fn execute(&self, job: Job) {
         match tokio::runtime::Handle::try_current() {
-            Ok(handle) => drop(handle.spawn_blocking(move || job.run())),
+            Ok(handle) => {
+                let job = Rescued::new(job);
+                drop(handle.spawn_blocking(move || job.run()));
+            }
             Err(_) => FALLBACK.execute(job),
         }
     }

@@ -532,7 +532,6 @@ fn runtime_shutdown_mid_flight_runs_the_calls_queued_behind_busy_threads() {
 /// cancels the queued calls instead of running them (tokio runs only "mandatory" blocking tasks
 /// at shutdown), so a call whose future was polled never runs.
 #[test]
-#[ignore = "bug: runtime shutdown right after a hand-over drops queued default calls unrun"]
 fn runtime_shutdown_right_after_a_hand_over_loses_no_default_call() {
     let _serial = serial();
     let mut lost = 0;
