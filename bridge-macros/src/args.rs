@@ -1,11 +1,19 @@
 //! Parsing the options of `#[sync_to_async(...)]`, `#[async_to_sync(...)]` and
-//! `#[sync_only(...)]`.
+//! `#[sync_only(...)]` into one typed struct per form: [`FnOptions`], [`HandleOptions`],
+//! [`MethodOptions`], [`AsyncToSyncOptions`] and [`SyncOnlyOptions`].
+//!
+//! Every option is one row of [`OPTIONS`]: its key, the forms that take it, the kind of value
+//! it takes, and what to say when it is misspelled or written in the wrong place. The parser
+//! reads that table only; each form's struct then takes the values that apply to it, so an
+//! option a form does not take has no field to land in. Adding an option is one row here and
+//! one field (with the line that takes its value) in the struct of each form that takes it.
 //!
 //! Every option is parsed as `key = <expression>` first and its value checked afterwards, so a
 //! value of the wrong kind gets a message about that option instead of a parser error, and one
 //! bad option does not hide the next.
 
 use proc_macro2::TokenStream;
+use quote::ToTokens;
 use syn::ext::IdentExt;
 use syn::parse::{ParseStream, Parser};
 use syn::{Expr, ExprLit, ExprPath, Ident, Lit, LitInt, Path, Token};
@@ -37,23 +45,21 @@ impl Macro {
         }
     }
 
-    /// The options this attribute takes, in the order the docs list them.
-    fn options(self) -> &'static [&'static str] {
+    /// The items the attribute is written on, each with options of its own.
+    fn forms(self) -> &'static [Form] {
         match self {
-            Macro::SyncToAsync => &[
-                "name",
-                "thread_sensitive",
-                "executor",
-                "limit",
-                "wraps",
-                "handle",
-                "concurrent_reads",
-                "crate",
-            ],
-            Macro::AsyncToSync => &["name", "crate"],
-            Macro::SyncOnly => &["twin", "crate"],
-            Macro::Method => &["name", "limit", "skip"],
+            Macro::SyncToAsync => &[Form::Fn, Form::Impl],
+            Macro::AsyncToSync => &[Form::AsyncToSync],
+            Macro::SyncOnly => &[Form::SyncOnly],
+            Macro::Method => &[Form::Method],
         }
+    }
+
+    /// The options this attribute takes, in the order the docs list them.
+    fn options(self) -> impl Iterator<Item = &'static Spec> {
+        OPTIONS
+            .iter()
+            .filter(move |spec| spec.on.iter().any(|form| self.forms().contains(form)))
     }
 
     /// A twin name for the examples in messages.
@@ -66,8 +72,13 @@ impl Macro {
         }
     }
 
+    /// The row of `option`, if this attribute takes it.
+    fn spec(self, option: &str) -> Option<&'static Spec> {
+        self.options().find(|spec| spec.key == option)
+    }
+
     fn takes(self, option: &str) -> bool {
-        self.options().contains(&option)
+        self.spec(option).is_some()
     }
 
     fn other(self) -> Macro {
@@ -78,55 +89,488 @@ impl Macro {
     }
 }
 
-/// Options that are flags: written bare, without a value.
-const FLAGS: &[&str] = &["thread_sensitive", "concurrent_reads", "skip"];
+/// An item an attribute is written on, with the options that apply to it. `#[sync_to_async]`
+/// has two: a fn and an `impl` block. It takes the options of both, and reports one written on
+/// the other form's item once that item has been read.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Form {
+    /// `#[sync_to_async]` on a fn or a `wraps = ...` declaration.
+    Fn,
+    /// `#[sync_to_async(handle = ...)]` on an `impl` block.
+    Impl,
+    /// `#[sync_to_async(...)]` on a method of such an `impl` block.
+    Method,
+    /// `#[async_to_sync]`.
+    AsyncToSync,
+    /// `#[sync_only]`.
+    SyncOnly,
+}
 
-/// The options of one `#[sync_to_async(...)]` or `#[async_to_sync(...)]`. Options the
-/// attribute does not take are reported as unknown and stay `None`.
-pub(crate) struct Args {
-    /// Which attribute these options belong to.
-    pub(crate) kind: Macro,
+impl Form {
+    /// The attribute written on this form.
+    pub(crate) fn attribute(self) -> Macro {
+        match self {
+            Form::Fn | Form::Impl => Macro::SyncToAsync,
+            Form::Method => Macro::Method,
+            Form::AsyncToSync => Macro::AsyncToSync,
+            Form::SyncOnly => Macro::SyncOnly,
+        }
+    }
+}
+
+/// The kind of value an option takes, and how it is checked.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ValueKind {
+    /// No value: the option is written bare.
+    Flag,
+    /// An identifier: a twin's or a method's name.
+    Ident,
+    /// The name of the struct to generate.
+    TypeName,
+    /// A whole number literal in `1..=usize::MAX >> 3`.
+    Limit,
+    /// An expression, evaluated where calls are made.
+    Executor,
+    /// The path of a sync fn.
+    FnPath,
+    /// A path in a string literal.
+    Crate,
+}
+
+/// One option: its row of [`OPTIONS`].
+struct Spec {
+    key: &'static str,
+    /// The forms that take it.
+    on: &'static [Form],
+    kind: ValueKind,
+    /// The value in the example of its "needs a value" message; an `Ident` uses the
+    /// attribute's example name.
+    example: &'static str,
+    /// Misspellings and near-misses, and the hint given for them where the option is taken.
+    near: &'static [&'static str],
+    hint: &'static str,
+    /// Written on an attribute that does not take it: the hint that says where it goes instead.
+    elsewhere: &'static [(Macro, &'static str)],
+    /// Written on the attribute but on the item of another form (see [`Form`]): the error, where
+    /// `{value}` stands for the value written.
+    misplaced: &'static str,
+}
+
+/// The hint for an option of the whole handle written on one of its methods.
+const HANDLE_WIDE: &str = "it applies to the whole handle: set it in the \
+     `#[sync_to_async(handle = ...)]` on the `impl` block; a method takes `name`, `limit` and \
+     `skip`";
+
+/// Every option, in the order the docs (and messages) list them.
+const OPTIONS: &[Spec] = &[
+    Spec {
+        key: "name",
+        on: &[Form::Fn, Form::Method, Form::AsyncToSync],
+        kind: ValueKind::Ident,
+        example: "",
+        near: &["rename", "twin", "async_name", "blocking_name", "sync_name"],
+        hint: "the twin's name is set with `name = ...`",
+        elsewhere: &[],
+        misplaced: "`name` names the twin of a fn; the methods of a handle keep their names, and \
+             one is renamed with `#[sync_to_async(name = ...)]` on the method itself",
+    },
+    Spec {
+        key: "twin",
+        on: &[Form::SyncOnly],
+        kind: ValueKind::Ident,
+        example: "",
+        near: &["name", "async_twin", "twin_name", "rename"],
+        hint: "the async twin that the panic message points at is named with `twin = ...`",
+        elsewhere: &[],
+        misplaced: "",
+    },
+    Spec {
+        key: "thread_sensitive",
+        on: &[Form::Fn, Form::Impl],
+        kind: ValueKind::Flag,
+        example: "",
+        near: &[
+            "sensitive",
+            "thread_affine",
+            "same_thread",
+            "thread_sensitive_scope",
+        ],
+        hint: "calls that must share one thread are marked `thread_sensitive`",
+        elsewhere: &[(Macro::Method, HANDLE_WIDE)],
+        misplaced: "",
+    },
+    Spec {
+        key: "executor",
+        on: &[Form::Fn, Form::Impl],
+        kind: ValueKind::Executor,
+        example: "MY_POOL",
+        near: &["pool", "executor_pool", "runtime"],
+        hint: "the executor is chosen with `executor = ...`",
+        elsewhere: &[(Macro::Method, HANDLE_WIDE)],
+        misplaced: "",
+    },
+    Spec {
+        key: "limit",
+        on: &[Form::Fn, Form::Impl, Form::Method],
+        kind: ValueKind::Limit,
+        example: "8",
+        near: &["max_concurrency", "concurrency", "max_in_flight"],
+        hint: "concurrency is capped with `limit = N`",
+        elsewhere: &[],
+        misplaced: "",
+    },
+    Spec {
+        key: "skip",
+        on: &[Form::Method],
+        kind: ValueKind::Flag,
+        example: "",
+        near: &[
+            "ignore",
+            "exclude",
+            "omit",
+            "skip_method",
+            "hidden",
+            "sync_only",
+        ],
+        hint: "a method is left out of the handle with `skip`",
+        elsewhere: &[(
+            Macro::SyncToAsync,
+            "`skip` goes on a method inside an `impl` block with \
+             `#[sync_to_async(handle = ...)]`, to leave it out of the handle",
+        )],
+        misplaced: "",
+    },
+    Spec {
+        key: "wraps",
+        on: &[Form::Fn],
+        kind: ValueKind::FnPath,
+        example: "path::to::legacy_fn",
+        near: &["wrap", "wrapped", "extern"],
+        hint: "a function you cannot edit is wrapped with `wraps = path`",
+        elsewhere: &[(
+            Macro::Method,
+            "a method of a handle calls the method it is written on; it takes `name`, `limit` \
+             and `skip`",
+        )],
+        misplaced: "`wraps` declares an async fn for a fn defined elsewhere; on an `impl` block, \
+             the handle calls the methods written in it, so remove `wraps`",
+    },
+    Spec {
+        key: "handle",
+        on: &[Form::Impl],
+        kind: ValueKind::TypeName,
+        example: "AsyncStore",
+        near: &["handle_name", "async_handle", "wrapper", "async_type"],
+        hint: "an `impl` block's async handle is named with `handle = AsyncName`",
+        elsewhere: &[(
+            Macro::Method,
+            "`handle` goes on the `impl` block; a method takes `name`, `limit` and `skip`",
+        )],
+        misplaced: "`handle = {value}` makes an async handle for an object, so it goes on the \
+             object's `impl` block: `#[sync_to_async(handle = {value})] impl Store { ... }`",
+    },
+    Spec {
+        key: "concurrent_reads",
+        on: &[Form::Impl],
+        kind: ValueKind::Flag,
+        example: "",
+        near: &[
+            "rwlock",
+            "read_write",
+            "shared_reads",
+            "parallel_reads",
+            "concurrent",
+        ],
+        hint: "a handle whose `&self` methods may run at the same time is marked \
+             `concurrent_reads`",
+        elsewhere: &[(Macro::Method, HANDLE_WIDE)],
+        misplaced: "`concurrent_reads` is an option of an async handle, on an `impl` block with \
+             `#[sync_to_async(handle = ...)]`",
+    },
+    Spec {
+        key: "crate",
+        on: &[Form::Fn, Form::Impl, Form::AsyncToSync, Form::SyncOnly],
+        kind: ValueKind::Crate,
+        example: "\"::bridge_runtime\"",
+        near: &["krate", "bridge", "path"],
+        hint: "the runtime's path is set with `crate = \"...\"`",
+        elsewhere: &[(Macro::Method, HANDLE_WIDE)],
+        misplaced: "",
+    },
+];
+
+/// Options that cannot be written together: the error, on whichever of the two comes second.
+const CONFLICTS: &[(&str, &str, &str)] =
+    &[("thread_sensitive", "executor", SENSITIVE_WITH_EXECUTOR)];
+
+/// The error for `thread_sensitive` with `executor`, on whichever of the two comes second.
+const SENSITIVE_WITH_EXECUTOR: &str = concat!(
+    "`thread_sensitive` and `executor` cannot be combined: `thread_sensitive` already chooses ",
+    "where calls run (the current scope's thread-sensitive thread); keep one of them. For a ",
+    "dedicated thread of your own, use `executor = MY_THREAD` alone, with ",
+    "`static MY_THREAD: LazyLock<ThreadSensitive>`",
+);
+
+/// The typed options of one form.
+pub(crate) trait Options: Sized {
+    /// The form these options are written on.
+    const FORM: Form;
+
+    /// Takes the values that apply to this form. Errors about how they fit together go to
+    /// `later` (see [`Parsed::later`]).
+    fn take(given: &mut Given, later: &mut Errors) -> Self;
+
+    /// Parses the options of this form, recording every problem found in the options
+    /// themselves in `errors`.
+    fn parse(tokens: TokenStream, errors: &mut Errors) -> Parsed<Self> {
+        let mut given = Given::parse(Self::FORM.attribute(), tokens, errors);
+        let mut later = Errors::default();
+        for (spec, slot) in OPTIONS.iter().zip(&given.slots) {
+            if let Some(value) = slot
+                && !spec.on.contains(&Self::FORM)
+            {
+                let written = value.to_token_stream().to_string();
+                later.push_spanned(value, spec.misplaced.replace("{value}", &written));
+            }
+        }
+        let options = Self::take(&mut given, &mut later);
+        Parsed { options, later }
+    }
+}
+
+/// The options of one form, and the errors to report once its item has been read.
+pub(crate) struct Parsed<T> {
+    pub(crate) options: T,
+    /// Errors about options that the attribute takes but its item does not (`handle` on a fn,
+    /// `name` on an `impl` block) or that do not fit together there. They are reported with the
+    /// checks of the item, after it is read, and not at all if it cannot be.
+    pub(crate) later: Errors,
+}
+
+/// The path of the runtime crate: `crate = "..."`, or `::bridge_runtime`.
+fn runtime(given: &mut Given) -> Path {
+    given
+        .path("crate")
+        .unwrap_or_else(|| syn::parse_quote!(::bridge_runtime))
+}
+
+/// `#[sync_to_async]` on a fn, or on a bodyless declaration with `wraps = path`.
+pub(crate) struct FnOptions {
     /// `name = ident`: the twin's name.
     pub(crate) name: Option<Ident>,
+    /// `thread_sensitive` or `executor = EXPR`: where calls run.
+    pub(crate) target: Target,
     /// `limit = N`: at most N calls in flight.
     pub(crate) limit: Option<LitInt>,
-    /// `executor = EXPR`: where calls run.
-    pub(crate) executor: Option<Expr>,
     /// `wraps = path`: declaration mode.
     pub(crate) wraps: Option<Path>,
-    /// `crate = "path"`: where `bridge_runtime` lives.
-    pub(crate) krate: Option<Path>,
-    /// `thread_sensitive`: run on the thread-sensitive executor.
-    pub(crate) thread_sensitive: Option<Ident>,
-    /// `twin = ident` (`#[sync_only]`): the async twin its panic message points at.
-    pub(crate) twin: Option<Ident>,
-    /// `handle = Ident`: impl-block mode, the handle's name.
-    pub(crate) handle: Option<Ident>,
-    /// `concurrent_reads`: a handle's `&self` methods share a read lock.
-    pub(crate) concurrent_reads: Option<Ident>,
-    /// `skip` (a method's option): no async method for it.
-    pub(crate) skip: Option<Ident>,
     /// `wraps` was written, even if its value is invalid, or the options could not be read to
     /// the end. A bodyless fn is then not also told to add `wraps`, which would be a cascade.
     pub(crate) wraps_attempted: bool,
+    /// `crate = "path"`: where `bridge_runtime` lives.
+    pub(crate) runtime: Path,
 }
 
-impl Args {
+/// Where a twin's calls run.
+pub(crate) enum Target {
+    /// tokio's blocking pool.
+    Default,
+    /// `thread_sensitive`: the current scope's thread-sensitive thread.
+    ThreadSensitive,
+    /// `executor = EXPR`.
+    Executor(Expr),
+}
+
+impl Options for FnOptions {
+    const FORM: Form = Form::Fn;
+
+    fn take(given: &mut Given, _: &mut Errors) -> Self {
+        let thread_sensitive = given.flag("thread_sensitive");
+        // Both together are an error, reported as they are parsed.
+        let target = match (given.expr("executor"), thread_sensitive) {
+            (Some(executor), _) => Target::Executor(executor),
+            (None, Some(_)) => Target::ThreadSensitive,
+            (None, None) => Target::Default,
+        };
+        FnOptions {
+            name: given.ident("name"),
+            target,
+            limit: given.limit("limit"),
+            wraps_attempted: given.written("wraps") || !given.complete,
+            wraps: given.path("wraps"),
+            runtime: runtime(given),
+        }
+    }
+}
+
+/// `#[sync_to_async(handle = ...)]` on an `impl` block.
+pub(crate) struct HandleOptions {
+    /// `handle = Ident`: the handle's name (required; its absence is reported with the checks of
+    /// the `impl` block).
+    pub(crate) handle: Option<Ident>,
+    /// How the handle holds its object and where its calls run.
+    pub(crate) sharing: Sharing,
+    /// `limit = N`: at most N calls of the handle in flight.
+    pub(crate) limit: Option<LitInt>,
+    /// `crate = "path"`: where `bridge_runtime` lives.
+    pub(crate) runtime: Path,
+}
+
+/// How a handle holds its object, and where its calls run.
+pub(crate) enum Sharing {
+    /// An async mutex: every call alone, on `executor = EXPR` or tokio's blocking pool.
+    Exclusive { executor: Option<Expr> },
+    /// `concurrent_reads`: an async read-write lock.
+    ReadWrite { executor: Option<Expr> },
+    /// `thread_sensitive`: the object lives on a dedicated thread, which runs its calls.
+    Dedicated,
+}
+
+impl Options for HandleOptions {
+    const FORM: Form = Form::Impl;
+
+    fn take(given: &mut Given, later: &mut Errors) -> Self {
+        let thread_sensitive = given.flag("thread_sensitive");
+        let concurrent_reads = given.flag("concurrent_reads");
+        let executor = given.expr("executor");
+        if let (Some(flag), Some(_)) = (&concurrent_reads, &thread_sensitive) {
+            later.push_spanned(
+                flag,
+                "`concurrent_reads` and `thread_sensitive` cannot be combined: a \
+                 thread-sensitive object lives on one thread, which runs its calls one after the \
+                 other; keep one of them",
+            );
+        }
+        // With `thread_sensitive`, `executor` is an error, reported as it is parsed.
+        let sharing = match (thread_sensitive, concurrent_reads) {
+            (Some(_), _) => Sharing::Dedicated,
+            (None, Some(_)) => Sharing::ReadWrite { executor },
+            (None, None) => Sharing::Exclusive { executor },
+        };
+        HandleOptions {
+            handle: given.ident("handle"),
+            sharing,
+            limit: given.limit("limit"),
+            runtime: runtime(given),
+        }
+    }
+}
+
+/// `#[sync_to_async(...)]` on a method of an `impl` block with `#[sync_to_async(handle = ...)]`.
+pub(crate) enum MethodOptions {
+    /// `skip`: no async method for it.
+    Skip,
+    /// An async method, even if the method is not `pub`.
+    Bridge {
+        /// `name = ident`: the async method's name.
+        name: Option<Ident>,
+        /// `limit = N`: at most N calls of this method in flight.
+        limit: Option<LitInt>,
+    },
+}
+
+impl Options for MethodOptions {
+    const FORM: Form = Form::Method;
+
+    fn take(given: &mut Given, later: &mut Errors) -> Self {
+        let name = given.ident("name");
+        let limit = given.limit("limit");
+        let Some(skip) = given.flag("skip") else {
+            return MethodOptions::Bridge { name, limit };
+        };
+        let options = [
+            name.as_ref().map(ToTokens::to_token_stream),
+            limit.as_ref().map(ToTokens::to_token_stream),
+        ];
+        for option in options.into_iter().flatten() {
+            later.push_spanned(
+                option,
+                format!(
+                    "`{skip}` leaves this method out of the handle, so there is nothing for this \
+                     option to apply to; remove one of them"
+                ),
+            );
+        }
+        MethodOptions::Skip
+    }
+}
+
+/// `#[async_to_sync]`.
+pub(crate) struct AsyncToSyncOptions {
+    /// `name = ident`: the twin's name.
+    pub(crate) name: Option<Ident>,
+    /// `crate = "path"`: where `bridge_runtime` lives.
+    pub(crate) runtime: Path,
+}
+
+impl Options for AsyncToSyncOptions {
+    const FORM: Form = Form::AsyncToSync;
+
+    fn take(given: &mut Given, _: &mut Errors) -> Self {
+        AsyncToSyncOptions {
+            name: given.ident("name"),
+            runtime: runtime(given),
+        }
+    }
+}
+
+/// `#[sync_only]`.
+pub(crate) struct SyncOnlyOptions {
+    /// `twin = ident`: the async twin its panic message points at.
+    pub(crate) twin: Option<Ident>,
+    /// `crate = "path"`: where `bridge_runtime` lives.
+    pub(crate) runtime: Path,
+}
+
+impl Options for SyncOnlyOptions {
+    const FORM: Form = Form::SyncOnly;
+
+    fn take(given: &mut Given, _: &mut Errors) -> Self {
+        SyncOnlyOptions {
+            twin: given.ident("twin"),
+            runtime: runtime(given),
+        }
+    }
+}
+
+/// A checked value.
+enum Value {
+    /// A flag: its key.
+    Flag(Ident),
+    Ident(Ident),
+    Limit(LitInt),
+    Expr(Expr),
+    Path(Path),
+}
+
+impl ToTokens for Value {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        match self {
+            Value::Flag(ident) | Value::Ident(ident) => ident.to_tokens(tokens),
+            Value::Limit(lit) => lit.to_tokens(tokens),
+            Value::Expr(expr) => expr.to_tokens(tokens),
+            Value::Path(path) => path.to_tokens(tokens),
+        }
+    }
+}
+
+/// The options of one attribute as written: the first valid value of each row of
+/// [`OPTIONS`], whether it was written at all, and whether they could be read to the end.
+pub(crate) struct Given {
+    kind: Macro,
+    slots: Vec<Option<Value>>,
+    written: Vec<bool>,
+    complete: bool,
+}
+
+impl Given {
     /// Parses the arguments of the attribute `kind`, recording every problem in `errors`.
-    pub(crate) fn parse(kind: Macro, tokens: TokenStream, errors: &mut Errors) -> Args {
-        let mut args = Args {
+    fn parse(kind: Macro, tokens: TokenStream, errors: &mut Errors) -> Given {
+        let mut given = Given {
             kind,
-            name: None,
-            limit: None,
-            executor: None,
-            wraps: None,
-            krate: None,
-            thread_sensitive: None,
-            twin: None,
-            handle: None,
-            concurrent_reads: None,
-            skip: None,
-            wraps_attempted: false,
+            slots: OPTIONS.iter().map(|_| None).collect(),
+            written: vec![false; OPTIONS.len()],
+            complete: true,
         };
         let parser = |input: ParseStream<'_>| {
             let mut options = Vec::new();
@@ -141,202 +585,118 @@ impl Args {
         match parser.parse2(tokens) {
             Ok(options) => options
                 .into_iter()
-                .for_each(|option| args.set(option, errors)),
+                .for_each(|option| given.set(option, errors)),
             Err(error) => {
-                args.wraps_attempted = true;
+                given.complete = false;
                 errors.push(error);
             }
         }
-        args
+        given
     }
 
-    /// The path of the runtime crate: `crate = "..."`, or `::bridge_runtime`.
-    pub(crate) fn runtime(&self) -> Path {
-        self.krate
-            .clone()
-            .unwrap_or_else(|| syn::parse_quote!(::bridge_runtime))
+    fn index(key: &str) -> usize {
+        OPTIONS
+            .iter()
+            .position(|spec| spec.key == key)
+            .unwrap_or_else(|| panic!("`{key}` has no row in `OPTIONS`"))
     }
 
     fn set(&mut self, Option_ { key, value }: Option_, errors: &mut Errors) {
         let name = key.to_string();
-        if !self.kind.takes(&name) {
+        let Some(spec) = self.kind.spec(&name) else {
             errors.push_spanned(&key, unknown_option(self.kind, &name));
             return;
-        }
-        if name == "wraps" {
-            self.wraps_attempted = true;
-        }
-        if name == "thread_sensitive" {
-            match value {
-                None if self.thread_sensitive.is_some() => {
-                    errors.push_spanned(&key, "`thread_sensitive` is set more than once");
-                }
-                None => {
-                    if self.executor.is_some() {
-                        errors.push_spanned(&key, SENSITIVE_WITH_EXECUTOR);
+        };
+        let index = Given::index(spec.key);
+        self.written[index] = true;
+        let value = match (spec.kind, value) {
+            (ValueKind::Flag, None) => Ok(Value::Flag(key.clone())),
+            (ValueKind::Flag, Some(value)) => {
+                errors.push_spanned(value, flag_with_value(&name));
+                return;
+            }
+            (_, None) => {
+                errors.push_spanned(&key, missing_value(self.kind, &name));
+                return;
+            }
+            (kind, Some(value)) => check_value(self.kind, kind, &key, value),
+        };
+        match value {
+            Ok(_) if self.slots[index].is_some() => {
+                errors.push_spanned(&key, format!("`{name}` is set more than once"));
+            }
+            Ok(value) => {
+                for (a, b, message) in CONFLICTS {
+                    let other = match &*name {
+                        name if name == *a => b,
+                        name if name == *b => a,
+                        _ => continue,
+                    };
+                    if self.slots[Given::index(other)].is_some() {
+                        errors.push_spanned(&key, message);
                     }
-                    self.thread_sensitive = Some(key);
                 }
-                Some(value) => errors.push_spanned(value, flag_with_value(&name)),
+                self.slots[index] = Some(value);
             }
-            return;
+            Err(error) => errors.push(error),
         }
-        if FLAGS.contains(&name.as_str()) {
-            let slot = match name.as_str() {
-                "concurrent_reads" => &mut self.concurrent_reads,
-                _ => &mut self.skip,
-            };
-            match value {
-                None if slot.is_some() => {
-                    errors.push_spanned(&key, format!("`{name}` is set more than once"));
-                }
-                None => *slot = Some(key),
-                Some(value) => errors.push_spanned(value, flag_with_value(&name)),
-            }
-            return;
-        }
-        let Some(value) = value else {
-            errors.push_spanned(&key, missing_value(self.kind, &name));
-            return;
-        };
-        let duplicate = match name.as_str() {
-            "name" => set_once(&mut self.name, ident_value(self.kind, &key, value), errors),
-            "twin" => set_once(&mut self.twin, ident_value(self.kind, &key, value), errors),
-            "limit" => set_once(&mut self.limit, limit_value(&key, value), errors),
-            "executor" => {
-                let first = self.executor.is_none();
-                let duplicate = set_once(&mut self.executor, executor_value(value), errors);
-                if first && self.executor.is_some() && self.thread_sensitive.is_some() {
-                    errors.push_spanned(&key, SENSITIVE_WITH_EXECUTOR);
-                }
-                duplicate
-            }
-            "wraps" => set_once(&mut self.wraps, path_value(&key, value), errors),
-            "crate" => set_once(&mut self.krate, crate_value(value), errors),
-            "handle" => set_once(&mut self.handle, handle_value(&key, value), errors),
-            _ => unreachable!("`{name}` is listed in `Macro::options` but has no setter"),
-        };
-        if duplicate {
-            errors.push_spanned(&key, format!("`{name}` is set more than once"));
-        }
+    }
+
+    /// Whether `key` was written, even without a valid value.
+    fn written(&self, key: &str) -> bool {
+        self.written[Given::index(key)]
+    }
+
+    fn take(&mut self, key: &str) -> Option<Value> {
+        self.slots[Given::index(key)].take()
+    }
+
+    fn flag(&mut self, key: &str) -> Option<Ident> {
+        self.take(key).map(|value| match value {
+            Value::Flag(ident) => ident,
+            _ => unreachable!("`{key}` is not a flag"),
+        })
+    }
+
+    fn ident(&mut self, key: &str) -> Option<Ident> {
+        self.take(key).map(|value| match value {
+            Value::Ident(ident) => ident,
+            _ => unreachable!("`{key}` does not take an identifier"),
+        })
+    }
+
+    fn limit(&mut self, key: &str) -> Option<LitInt> {
+        self.take(key).map(|value| match value {
+            Value::Limit(lit) => lit,
+            _ => unreachable!("`{key}` does not take a limit"),
+        })
+    }
+
+    fn expr(&mut self, key: &str) -> Option<Expr> {
+        self.take(key).map(|value| match value {
+            Value::Expr(expr) => expr,
+            _ => unreachable!("`{key}` does not take an expression"),
+        })
+    }
+
+    fn path(&mut self, key: &str) -> Option<Path> {
+        self.take(key).map(|value| match value {
+            Value::Path(path) => path,
+            _ => unreachable!("`{key}` does not take a path"),
+        })
     }
 }
 
-/// The error for `thread_sensitive` with `executor`, on whichever of the two comes second.
-const SENSITIVE_WITH_EXECUTOR: &str = concat!(
-    "`thread_sensitive` and `executor` cannot be combined: `thread_sensitive` already chooses ",
-    "where calls run (the current scope's thread-sensitive thread); keep one of them. For a ",
-    "dedicated thread of your own, use `executor = MY_THREAD` alone, with ",
-    "`static MY_THREAD: LazyLock<ThreadSensitive>`",
-);
-
-/// Stores `value` unless the option was already set; returns whether it was.
-fn set_once<T>(slot: &mut Option<T>, value: syn::Result<T>, errors: &mut Errors) -> bool {
-    match value {
-        Ok(_) if slot.is_some() => true,
-        Ok(value) => {
-            *slot = Some(value);
-            false
-        }
-        Err(error) => {
-            errors.push(error);
-            false
-        }
-    }
-}
-
-/// Misspellings and near-misses of options: what was written, the option meant, and the hint.
-const HINTS: &[(&[&str], &str, &str)] = &[
-    (
-        &["rename", "twin", "async_name", "blocking_name", "sync_name"],
-        "name",
-        "the twin's name is set with `name = ...`",
-    ),
-    (
-        &["name", "async_twin", "twin_name", "rename"],
-        "twin",
-        "the async twin that the panic message points at is named with `twin = ...`",
-    ),
-    (
-        &["max_concurrency", "concurrency", "max_in_flight"],
-        "limit",
-        "concurrency is capped with `limit = N`",
-    ),
-    (
-        &["pool", "executor_pool", "runtime"],
-        "executor",
-        "the executor is chosen with `executor = ...`",
-    ),
-    (
-        &["wrap", "wrapped", "extern"],
-        "wraps",
-        "a function you cannot edit is wrapped with `wraps = path`",
-    ),
-    (
-        &["krate", "bridge", "path"],
-        "crate",
-        "the runtime's path is set with `crate = \"...\"`",
-    ),
-    (
-        &[
-            "sensitive",
-            "thread_affine",
-            "same_thread",
-            "thread_sensitive_scope",
-        ],
-        "thread_sensitive",
-        "calls that must share one thread are marked `thread_sensitive`",
-    ),
-    (
-        &["handle_name", "async_handle", "wrapper", "async_type"],
-        "handle",
-        "an `impl` block's async handle is named with `handle = AsyncName`",
-    ),
-    (
-        &[
-            "rwlock",
-            "read_write",
-            "shared_reads",
-            "parallel_reads",
-            "concurrent",
-        ],
-        "concurrent_reads",
-        "a handle whose `&self` methods may run at the same time is marked `concurrent_reads`",
-    ),
-    (
-        &[
-            "ignore",
-            "exclude",
-            "omit",
-            "skip_method",
-            "hidden",
-            "sync_only",
-        ],
-        "skip",
-        "a method is left out of the handle with `skip`",
-    ),
-];
-
-/// Where an option of a handle is written on a method, or a method's option on the `impl`: the
-/// hint that says where it goes instead.
-fn handle_hint(kind: Macro, name: &str) -> Option<&'static str> {
-    match (kind, name) {
-        (Macro::Method, "thread_sensitive" | "executor" | "concurrent_reads" | "crate") => Some(
-            "it applies to the whole handle: set it in the `#[sync_to_async(handle = ...)]` on \
-             the `impl` block; a method takes `name`, `limit` and `skip`",
-        ),
-        (Macro::Method, "handle") => {
-            Some("`handle` goes on the `impl` block; a method takes `name`, `limit` and `skip`")
-        }
-        (Macro::Method, "wraps") => Some(
-            "a method of a handle calls the method it is written on; it takes `name`, `limit` \
-             and `skip`",
-        ),
-        (Macro::SyncToAsync, "skip") => Some(
-            "`skip` goes on a method inside an `impl` block with `#[sync_to_async(handle = ...)]`, \
-             to leave it out of the handle",
-        ),
-        _ => None,
+/// Checks the value of an option that takes one.
+fn check_value(attr: Macro, kind: ValueKind, key: &Ident, value: Expr) -> syn::Result<Value> {
+    match kind {
+        ValueKind::Flag => unreachable!("a flag takes no value"),
+        ValueKind::Ident => ident_value(attr, key, value).map(Value::Ident),
+        ValueKind::TypeName => handle_value(key, value).map(Value::Ident),
+        ValueKind::Limit => limit_value(key, value).map(Value::Limit),
+        ValueKind::Executor => executor_value(value).map(Value::Expr),
+        ValueKind::FnPath => path_value(key, value).map(Value::Path),
+        ValueKind::Crate => crate_value(value).map(Value::Path),
     }
 }
 
@@ -359,28 +719,29 @@ fn handle_value(key: &Ident, value: Expr) -> syn::Result<Ident> {
 }
 
 fn unknown_option(kind: Macro, name: &str) -> String {
-    if let Some(hint) = handle_hint(kind, name) {
+    let elsewhere = OPTIONS
+        .iter()
+        .filter(|spec| spec.key == name)
+        .flat_map(|spec| spec.elsewhere)
+        .find(|(attr, _)| *attr == kind);
+    if let Some((_, hint)) = elsewhere {
         return format!("unknown option `{name}` ({hint})");
     }
     let other = kind.other();
-    let near_miss = HINTS
-        .iter()
-        .find(|(near, meant, _)| near.contains(&name) && kind.takes(meant));
-    let hint = if let (Macro::SyncOnly, Some((_, _, hint))) = (kind, near_miss) {
-        format!(" ({hint})")
-    } else if other.takes(name) {
-        format!(" (`{name}` is an option of `#[{}]` only)", other.name())
-    } else {
-        HINTS
-            .iter()
-            .find(|(near, meant, _)| near.contains(&name) && kind.takes(meant))
-            .map(|(_, _, hint)| format!(" ({hint})"))
-            .unwrap_or_default()
+    let near_miss = kind
+        .options()
+        .find(|spec| spec.near.contains(&name))
+        .map(|spec| format!(" ({})", spec.hint));
+    let hint = match near_miss {
+        Some(hint) if kind == Macro::SyncOnly => hint,
+        _ if other.takes(name) => {
+            format!(" (`{name}` is an option of `#[{}]` only)", other.name())
+        }
+        near_miss => near_miss.unwrap_or_default(),
     };
     let expected = kind
         .options()
-        .iter()
-        .map(|option| format!("`{option}`"))
+        .map(|spec| format!("`{}`", spec.key))
         .collect::<Vec<_>>()
         .join(", ");
     format!("unknown option `{name}`{hint}; expected one of: {expected}")
@@ -388,22 +749,15 @@ fn unknown_option(kind: Macro, name: &str) -> String {
 
 /// The error for a `key` written without `= value`: every option but a flag needs one.
 fn missing_value(kind: Macro, name: &str) -> String {
-    if !kind.takes(name) {
+    let Some(spec) = kind.spec(name) else {
         return unknown_option(kind, name);
-    }
-    if FLAGS.contains(&name) {
-        return flag_with_value(name);
-    }
-    match name {
-        "name" => format!("`name` needs a value: `name = {}`", kind.example_name()),
-        "twin" => format!("`twin` needs a value: `twin = {}`", kind.example_name()),
-        "limit" => "`limit` needs a value: `limit = 8`".to_owned(),
-        "executor" => "`executor` needs a value: `executor = MY_POOL`".to_owned(),
-        "wraps" => "`wraps` needs a value: `wraps = path::to::legacy_fn`".to_owned(),
-        "crate" => "`crate` needs a value: `crate = \"::bridge_runtime\"`".to_owned(),
-        "handle" => "`handle` needs a value: `handle = AsyncStore`".to_owned(),
-        other => format!("`{other}` needs a value"),
-    }
+    };
+    let example = match spec.kind {
+        ValueKind::Flag => return flag_with_value(name),
+        ValueKind::Ident => kind.example_name(),
+        _ => spec.example,
+    };
+    format!("`{name}` needs a value: `{name} = {example}`")
 }
 
 /// The error for a value given to a flag.
@@ -427,7 +781,10 @@ impl Option_ {
                 return Ok(Option_ { key, value: None });
             }
             let name = key.to_string();
-            if kind.takes(&name) && FLAGS.contains(&name.as_str()) {
+            if kind
+                .spec(&name)
+                .is_some_and(|spec| spec.kind == ValueKind::Flag)
+            {
                 // `thread_sensitive true`: the error belongs on what follows the flag.
                 let value: proc_macro2::TokenTree = input.parse()?;
                 return Err(syn::Error::new_spanned(value, flag_with_value(&name)));

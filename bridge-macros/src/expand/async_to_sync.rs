@@ -37,13 +37,13 @@ use syn::ext::IdentExt;
 use syn::{FnArg, Ident, Receiver, Signature};
 
 use super::common::{carried, generic_args, stub, twin_attrs, unsafe_call, unsafe_keyword};
-use crate::args::Args;
+use crate::args::AsyncToSyncOptions;
 use crate::error::Errors;
 use crate::item::{Body, FnItem};
 use crate::signature::param_names;
 
 pub(super) fn expand(
-    args: &Args,
+    args: &AsyncToSyncOptions,
     item: FnItem,
     original: TokenStream,
     mut errors: Errors,
@@ -99,7 +99,12 @@ fn check(item: &FnItem, errors: &mut Errors) {
 /// errors: the fn (as written, except for what rustc would reject on its own: `const` beside
 /// `async`, `...`, or a missing body, which becomes one that is never run) and a stub of the
 /// twin.
-fn fallback(args: &Args, item: &FnItem, original: TokenStream, errors: &Errors) -> TokenStream {
+fn fallback(
+    args: &AsyncToSyncOptions,
+    item: &FnItem,
+    original: TokenStream,
+    errors: &Errors,
+) -> TokenStream {
     let errors = errors.to_compile_errors();
     let FnItem {
         attrs, vis, sig, ..
@@ -131,14 +136,14 @@ fn fallback(args: &Args, item: &FnItem, original: TokenStream, errors: &Errors) 
 }
 
 /// `name = ...`, or `{name}_blocking`.
-fn twin_ident(args: &Args, sig: &Signature) -> Ident {
+fn twin_ident(args: &AsyncToSyncOptions, sig: &Signature) -> Ident {
     args.name
         .clone()
         .unwrap_or_else(|| format_ident!("{}_blocking", sig.ident))
 }
 
 struct Twin<'a> {
-    args: &'a Args,
+    args: &'a AsyncToSyncOptions,
     item: &'a FnItem,
 }
 
@@ -196,7 +201,7 @@ impl ToTokens for Twin<'_> {
             None if associated => quote!(Self::#ident #turbofish(#(#names),*)),
             None => quote!(#ident #turbofish(#(#names),*)),
         };
-        let krate = self.args.runtime();
+        let krate = &self.args.runtime;
         let (twin_name, fn_name) = (twin.unraw().to_string(), ident.unraw().to_string());
         let (body, allow_unsafe) = unsafe_call(
             safety,

@@ -37,12 +37,12 @@ use quote::{format_ident, quote};
 use syn::ext::IdentExt;
 use syn::{FnArg, Ident};
 
-use crate::args::{Args, Macro};
+use crate::args::{FnOptions, Macro, Options, SyncOnlyOptions};
 use crate::error::Errors;
 use crate::item::{Body, FnItem};
 
 pub(super) fn expand(
-    args: &Args,
+    args: &SyncOnlyOptions,
     item: FnItem,
     original: TokenStream,
     mut errors: Errors,
@@ -80,7 +80,7 @@ pub(super) fn expand(
         return quote!(#original #errors);
     };
 
-    let krate = args.runtime();
+    let krate = &args.runtime;
     let ident = sig.ident.unraw();
     let name = format!("::{ident}");
     let name = quote!(::core::concat!(::core::module_path!(), #name));
@@ -124,7 +124,7 @@ fn unwinds(abi: &syn::Abi) -> bool {
 }
 
 /// The async twin the panic message points at.
-fn twin_name(args: &Args, item: &FnItem) -> Ident {
+fn twin_name(args: &SyncOnlyOptions, item: &FnItem) -> Ident {
     if let Some(twin) = &args.twin {
         return twin.unraw();
     }
@@ -139,7 +139,7 @@ fn twin_name(args: &Args, item: &FnItem) -> Ident {
         };
         // `#[sync_to_async]` reports its own errors when it expands; here they do not matter.
         let mut ignored = Errors::default();
-        Args::parse(Macro::SyncToAsync, tokens, &mut ignored).name
+        FnOptions::parse(tokens, &mut ignored).options.name
     });
     renamed.unwrap_or_else(|| format_ident!("{}_async", item.sig.ident.unraw()))
 }

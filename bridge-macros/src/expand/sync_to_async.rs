@@ -35,7 +35,7 @@
 //! checked where the value is written, spanned on the user's own type: a type that is not `Send`
 //! gets exactly one error, which names the type and the twin. The cell is `Send` whatever it
 //! holds, so the dispatch reports nothing more (see `bridge-runtime/src/proof.rs`). Handle
-//! methods are generated the same way (`expand/handle.rs`).
+//! methods are generated the same way (`expand/handle/method.rs`).
 
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
@@ -48,7 +48,7 @@ use syn::{
 use super::common::{
     carried, contains_impl, generic_args, stub, twin_attrs, unsafe_call, unsafe_keyword,
 };
-use crate::args::Args;
+use crate::args::{FnOptions, Target};
 use crate::error::Errors;
 use crate::item::{Body, FnItem};
 use crate::signature::{self, Param};
@@ -62,27 +62,11 @@ enum Form<'a> {
 }
 
 pub(super) fn expand(
-    args: &Args,
+    args: &FnOptions,
     item: FnItem,
     original: TokenStream,
     mut errors: Errors,
 ) -> TokenStream {
-    if let Some(handle) = &args.handle {
-        errors.push_spanned(
-            handle,
-            format!(
-                "`handle = {handle}` makes an async handle for an object, so it goes on the \
-                 object's `impl` block: `#[sync_to_async(handle = {handle})] impl Store {{ ... }}`"
-            ),
-        );
-    }
-    if let Some(flag) = &args.concurrent_reads {
-        errors.push_spanned(
-            flag,
-            "`concurrent_reads` is an option of an async handle, on an `impl` block with \
-             `#[sync_to_async(handle = ...)]`",
-        );
-    }
     let form = match (&item.body, &args.wraps) {
         (Body::Block(_), None) => Form::Fn,
         (Body::Semi(_), Some(wraps)) => Form::Declaration { wraps },
@@ -136,7 +120,7 @@ pub(super) fn expand(
 /// errors: the user's fn as written plus a stub of its twin, or, for a declaration, a stub
 /// with its signature.
 fn fallback(
-    args: &Args,
+    args: &FnOptions,
     form: &Form<'_>,
     item: &FnItem,
     original: TokenStream,
@@ -172,7 +156,7 @@ fn fallback(
 }
 
 struct Twin<'a> {
-    args: &'a Args,
+    args: &'a FnOptions,
     item: &'a FnItem,
     params: &'a [Param],
     form: &'a Form<'a>,
@@ -252,7 +236,7 @@ impl Twin<'_> {
 
 impl ToTokens for Twin<'_> {
     fn to_tokens(&self, tokens: &mut TokenStream) {
-        let krate = self.args.runtime();
+        let krate = &self.args.runtime;
         let private = quote!(#krate::__private);
         let attrs = self.attrs();
         let signature = self.signature();
@@ -284,16 +268,16 @@ impl ToTokens for Twin<'_> {
         // an executor gets the error there. Without one, the call goes straight to tokio's
         // blocking pool (`dispatch_default`) or, with `thread_sensitive`, to the current scope's
         // thread-sensitive executor (`dispatch_sensitive`).
-        let (dispatch, executor) = match (&self.args.executor, &self.args.thread_sensitive) {
-            (Some(executor), _) => {
+        let (dispatch, executor) = match &self.args.target {
+            Target::Executor(executor) => {
                 // A `&dyn Executor` made at the user's expression: one error there if it is not
                 // an executor, and none again at the dispatch.
                 let span = syn::spanned::Spanned::span(executor);
                 let executor = quote_spanned!(span=> &#executor as &dyn #private::Executor);
                 (quote!(dispatch), quote!(#executor,))
             }
-            (None, Some(_)) => (quote!(dispatch_sensitive), TokenStream::new()),
-            (None, None) => (quote!(dispatch_default), TokenStream::new()),
+            Target::ThreadSensitive => (quote!(dispatch_sensitive), TokenStream::new()),
+            Target::Default => (quote!(dispatch_default), TokenStream::new()),
         };
         // Each value that crosses threads is wrapped in a `SendCell`, whose only constructor
         // requires `Sendable<twin>`: a type that is not `Send` gets one error, on the user's own

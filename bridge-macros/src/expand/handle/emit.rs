@@ -1,0 +1,193 @@
+//! The handle's own items: the struct, its `Clone`, `Debug` and `From` impls, the accessors
+//! for sync code (`blocking_read` / `blocking_write`, or `blocking_with` for a thread-sensitive
+//! handle) and `__bridge_limit`, the handle's one `Limit`; then every planned method (see
+//! `method`).
+
+use proc_macro2::{Span, TokenStream};
+use quote::{ToTokens, quote};
+use syn::Ident;
+
+use super::Handle;
+use super::docs::{BLOCKING_WITH_PANICS, GUARD_PANICS};
+use super::plan::Mode;
+
+impl ToTokens for Handle<'_> {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        let private = self.private();
+        let name = &self.name;
+        let self_ty = self.self_ty;
+        let attrs = &self.attrs;
+        let docs = self.struct_docs();
+        let state = self.state_type();
+        let (impl_generics, ty_generics, where_clause) = self.generics.split_for_impl();
+        let handle_name = name.to_string();
+        let object = Ident::new("object", Span::mixed_site());
+        // The object's type keeps the user's spans: if it is not `Send` (or, for
+        // `concurrent_reads`, not `Sync`), the one error points at the `impl` block's type.
+        let from = match self.mode {
+            Mode::Exclusive => quote! {
+                #private::Exclusive::new(#private::send_object::<Self, #self_ty>(#object))
+            },
+            Mode::ReadWrite => quote! {
+                #private::ReadWrite::new(#private::sync_object::<Self, #self_ty>(#object))
+            },
+            Mode::Dedicated => quote! {
+                #private::Dedicated::from_object(
+                    #handle_name,
+                    #private::send_object::<Self, #self_ty>(#object),
+                )
+            },
+        };
+        // A thread-sensitive object moves to its thread, so building the handle from a value
+        // needs it to be `Send`. Written as a bound that binds a lifetime, it is not checked
+        // where the impl is declared (a plain `Store: Send` on a concrete type would be an error
+        // there), only where `from` is called.
+        let from_where = match self.mode {
+            Mode::Dedicated => {
+                let mut predicates: Vec<TokenStream> = where_clause
+                    .map(|clause| {
+                        clause
+                            .predicates
+                            .iter()
+                            .map(ToTokens::to_token_stream)
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                predicates.push(quote!(for<'__bridge> #self_ty: ::core::marker::Send));
+                quote!(where #(#predicates),*)
+            }
+            _ => where_clause.to_token_stream(),
+        };
+        let from_doc = self.conversion_doc();
+        let accessors = self.accessors();
+        let limit_fn = self.limit_fn();
+        let methods = self.methods.iter().map(|method| self.method(method));
+        tokens.extend(quote! {
+            #(#attrs)*
+            #docs
+            pub struct #name #impl_generics #where_clause {
+                __bridge_state: #state,
+            }
+
+            #(#attrs)*
+            impl #impl_generics ::core::clone::Clone for #name #ty_generics #where_clause {
+                fn clone(&self) -> Self {
+                    Self {
+                        __bridge_state: ::core::clone::Clone::clone(&self.__bridge_state),
+                    }
+                }
+            }
+
+            #(#attrs)*
+            impl #impl_generics ::core::fmt::Debug for #name #ty_generics #where_clause {
+                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    f.debug_struct(#handle_name)
+                        .field("state", &self.__bridge_state)
+                        .finish()
+                }
+            }
+
+            #(#attrs)*
+            impl #impl_generics ::core::convert::From<#self_ty> for #name #ty_generics #from_where {
+                #[doc = #from_doc]
+                fn from(#object: #self_ty) -> Self {
+                    Self { __bridge_state: #from }
+                }
+            }
+
+            #(#attrs)*
+            impl #impl_generics #name #ty_generics #where_clause {
+                #limit_fn
+                #accessors
+                #(#methods)*
+            }
+        });
+    }
+}
+
+impl Handle<'_> {
+    /// The state type inside the handle.
+    fn state_type(&self) -> TokenStream {
+        let private = self.private();
+        let self_ty = self.self_ty;
+        let state = match self.mode {
+            Mode::Exclusive => quote!(Exclusive),
+            Mode::ReadWrite => quote!(ReadWrite),
+            Mode::Dedicated => quote!(Dedicated),
+        };
+        quote!(#private::#state<#self_ty>)
+    }
+
+    /// The hidden associated fn behind [`Handle::limit`]: the handle's one `Limit`, shared by
+    /// its methods.
+    fn limit_fn(&self) -> TokenStream {
+        let private = self.private();
+        let limit = Ident::new("__bridge_limit", Span::mixed_site());
+        let value = match &self.options.limit {
+            Some(n) => quote! {
+                static __BRIDGE_LIMIT: #private::Limit = #private::Limit::new(#n);
+                ::core::option::Option::Some(&__BRIDGE_LIMIT)
+            },
+            None => quote!(::core::option::Option::None),
+        };
+        quote! {
+            #[allow(dead_code)]
+            fn #limit() -> ::core::option::Option<&'static #private::Limit> {
+                #value
+            }
+        }
+    }
+
+    fn accessors(&self) -> TokenStream {
+        let krate = self.runtime();
+        let private = self.private();
+        let self_ty = self.self_ty;
+        let handle = self.name.to_string();
+        match self.mode {
+            Mode::Exclusive | Mode::ReadWrite => {
+                let (read, write) = self.guard_docs();
+                let panics = GUARD_PANICS;
+                quote! {
+                    #[doc = #read]
+                    #[doc = ""]
+                    #(#[doc = #panics])*
+                    pub fn blocking_read(&self) -> #krate::handle::ReadGuard<'_, #self_ty> {
+                        self.__bridge_state.blocking_read(#handle)
+                    }
+
+                    #[doc = #write]
+                    #[doc = ""]
+                    #(#[doc = #panics])*
+                    pub fn blocking_write(&self) -> #krate::handle::WriteGuard<'_, #self_ty> {
+                        self.__bridge_state.blocking_write(#handle)
+                    }
+                }
+            }
+            Mode::Dedicated => {
+                let doc = self.blocking_with_doc();
+                let panics = BLOCKING_WITH_PANICS;
+                let r = Ident::new("__R", Span::mixed_site());
+                let site = Ident::new("__BRIDGE_SITE", Span::mixed_site());
+                let site_name = format!("::{}::blocking_with", self.type_name);
+                let limit = self.limit();
+                quote! {
+                    #[doc = #doc]
+                    #[doc = ""]
+                    #(#[doc = #panics])*
+                    pub fn blocking_with<#r>(
+                        &self,
+                        f: impl ::core::ops::FnOnce(&mut #self_ty) -> #r + ::core::marker::Send + 'static,
+                    ) -> #r
+                    where
+                        #r: ::core::marker::Send + 'static,
+                    {
+                        static #site: #private::CallSite = #private::CallSite::new(
+                            ::core::concat!(::core::module_path!(), #site_name),
+                        );
+                        self.__bridge_state.blocking_with(&#site, #limit, f)
+                    }
+                }
+            }
+        }
+    }
+}

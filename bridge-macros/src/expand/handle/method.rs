@@ -1,0 +1,245 @@
+//! The code of one async method of the handle: its signature, its `CallSite`, the `Send` proof
+//! of its arguments and result, and the call into the handle's state (`Read` / `Write` access
+//! to the object, a constructor that builds a handle, or an associated fn that runs alone).
+//! A method planned as invalid becomes a stub that keeps callers compiling.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
+use syn::ext::IdentExt;
+use syn::spanned::Spanned;
+use syn::{FnArg, Ident, ReturnType, Type};
+
+use super::Handle;
+use super::plan::{Bridged, Kind, Mode};
+use super::self_type::replace_constructed;
+use crate::expand::common::{contains_impl, generic_args, stub, twin_attrs, unsafe_call};
+use crate::expand::sync_to_async::add_send_static;
+use crate::signature::Param;
+
+impl Handle<'_> {
+    /// The async version of one method.
+    pub(super) fn method(&self, bridged: &Bridged) -> TokenStream {
+        let Bridged {
+            attrs,
+            vis,
+            sig,
+            method,
+            name,
+            kind,
+            params,
+            ..
+        } = bridged;
+        let private = self.private();
+        let self_ty = self.self_ty;
+        let line = self.method_doc(bridged);
+        let attrs = twin_attrs(attrs, &line);
+        let mut generics = sig.generics.clone();
+        add_send_static(&mut generics);
+        let (generic_params, where_clause) = (&generics.params, &generics.where_clause);
+        let safety = crate::expand::common::unsafe_keyword(&sig.safety);
+        let receiver = match kind {
+            Kind::Ref | Kind::Mut => {
+                let lifetime = &bridged.receiver_lifetime;
+                Some(quote!(&#lifetime self))
+            }
+            _ => None,
+        };
+        if bridged.invalid {
+            // Every parameter as written, so that callers still compile.
+            let mut stub_sig = sig.clone();
+            stub_sig.ident = name.clone();
+            stub_sig.generics = generics.clone();
+            stub_sig.inputs = sig
+                .inputs
+                .iter()
+                .filter(|arg| matches!(arg, FnArg::Typed(_)))
+                .cloned()
+                .collect();
+            if let Some(receiver) = &receiver {
+                stub_sig.inputs.insert(0, syn::parse_quote!(#receiver));
+            }
+            return stub(attrs, vis, &stub_sig, Some(Default::default()));
+        }
+        let inputs = receiver.into_iter().chain(
+            params
+                .iter()
+                .map(|Param { name, ty, .. }| quote!(#name: #ty)),
+        );
+        let output = &sig.output;
+        let signature = quote! {
+            #vis async #safety fn #name <#generic_params> (#(#inputs),*) #output #where_clause
+        };
+        let hidden = |name: &str| Ident::new(name, Span::mixed_site());
+        let (this, site, state, made) = (
+            hidden("__this"),
+            hidden("__BRIDGE_SITE"),
+            hidden("__state"),
+            hidden("__made"),
+        );
+        let args: Vec<Ident> = (0..params.len())
+            .map(|i| format_ident!("__a{}", i, span = Span::mixed_site()))
+            .collect();
+        let sent_types: Vec<TokenStream> = params.iter().map(Param::sent_type).collect();
+        let values: Vec<TokenStream> = params.iter().map(Param::value).collect();
+        let call_args: Vec<TokenStream> = params
+            .iter()
+            .zip(&args)
+            .map(|(param, arg)| param.call_arg(arg))
+            .collect();
+        let generic_args = generic_args(&sig.generics);
+        let returned = match (&sig.output, kind) {
+            (ReturnType::Type(_, ty), _) if contains_impl(ty) => quote!(_),
+            (ReturnType::Default, _) => quote!(()),
+            (ReturnType::Type(_, ty), Kind::Constructor { .. }) => {
+                // What comes back from the thread: the object, or only a token where the object
+                // stays on its own thread.
+                let mut ty = (**ty).clone();
+                let made: Type = match self.mode {
+                    Mode::Dedicated => syn::parse_quote!(#private::Installed),
+                    _ => self_ty.clone(),
+                };
+                replace_constructed(&mut ty, &syn::parse_quote!(Self), made);
+                ty.to_token_stream()
+            }
+            (ReturnType::Type(_, ty), _) => ty.to_token_stream(),
+        };
+        let site_name = format!("::{}::{}", self.type_name, method.unraw());
+        let site_name = quote!(::core::concat!(::core::module_path!(), #site_name));
+        let site_new = match &bridged.limit {
+            Some(limit) => quote!(#private::CallSite::with_limit(#site_name, #limit)),
+            None => quote!(#private::CallSite::new(#site_name)),
+        };
+        // The executor is evaluated on every call, where the call is awaited, as a twin's is.
+        let executor = match self.executor() {
+            Some(executor) => {
+                let span = executor.span();
+                quote_spanned!(span=> ::core::option::Option::Some(&#executor))
+            }
+            None => quote!(::core::option::Option::None::<&#private::DefaultExecutor>),
+        };
+        let limit = self.limit();
+        // Each argument and the result is checked for `Send` where it is written, spanned on
+        // the user's type, and crosses threads in a cell that carries the proof: a type that is
+        // not `Send` gets exactly one error, naming the handle and the method.
+        let send = |ty: &TokenStream, value: TokenStream| quote!(#private::method_send_cell::<Self, #name, #ty>(#value));
+        // Bound all at once, as a twin's are: a parameter may be named like one of them.
+        let sent = sent_types
+            .iter()
+            .zip(&values)
+            .map(|(ty, value)| send(ty, value.clone()));
+        let (sent, received) = if args.is_empty() {
+            (TokenStream::new(), TokenStream::new())
+        } else {
+            (
+                quote!(let (#(#args,)*) = (#(#sent,)*);),
+                quote!(let (#(#args,)*) = (#(#args.into_inner(),)*);),
+            )
+        };
+        let ran = |call: TokenStream| send(&returned, call);
+        let body = match kind {
+            Kind::Ref | Kind::Mut => {
+                let (access, reference) = match kind {
+                    Kind::Mut => (quote!(Write), quote!(&mut #self_ty)),
+                    _ => (quote!(Read), quote!(&#self_ty)),
+                };
+                let (call, _) = unsafe_call(
+                    &sig.safety,
+                    quote!(<#self_ty>::#method #generic_args(#this, #(#call_args),*)),
+                );
+                let ran = ran(call);
+                let call = match self.mode {
+                    // The object never leaves its thread, which is the executor.
+                    Mode::Dedicated => quote!(self.__bridge_state.call(&#site, #limit, __access)),
+                    _ => quote!(self.__bridge_state.call(&#site, #limit, #executor, __access)),
+                };
+                quote! {
+                    #sent
+                    let __access = #private::#access(move |#this: #reference| {
+                        #received
+                        #ran
+                    });
+                    #call.await.into_inner()
+                }
+            }
+            Kind::Constructor { wrapped } if self.mode == Mode::Dedicated => {
+                let (call, _) = unsafe_call(
+                    &sig.safety,
+                    quote!(<#self_ty>::#method #generic_args(#(#call_args),*)),
+                );
+                // Built on the new thread and installed there; only a token comes back.
+                let installed = if *wrapped {
+                    quote!(#call.map(#private::install))
+                } else {
+                    quote!(#private::install(#call))
+                };
+                let ran = ran(installed);
+                let handle_value = if *wrapped {
+                    quote!(#made.map(|_: #private::Installed| Self { __bridge_state: #state }))
+                } else {
+                    quote!({
+                        let _: #private::Installed = #made;
+                        Self { __bridge_state: #state }
+                    })
+                };
+                let thread_name = self.name.to_string();
+                quote! {
+                    #sent
+                    let #state = #private::Dedicated::<#self_ty>::start(#thread_name);
+                    let #made = #state
+                        .construct(&#site, #limit, move || {
+                            #received
+                            #ran
+                        })
+                        .await
+                        .into_inner();
+                    #handle_value
+                }
+            }
+            Kind::Constructor { .. } | Kind::Associated => {
+                let (call, _) = unsafe_call(
+                    &sig.safety,
+                    quote!(<#self_ty>::#method #generic_args(#(#call_args),*)),
+                );
+                let ran = ran(call);
+                let job = quote!(move || {
+                    #received
+                    #ran
+                });
+                let run = match self.mode {
+                    // No object, so no object's thread: it runs where a thread-sensitive twin
+                    // would.
+                    Mode::Dedicated => quote!(#private::run_handle_sensitive(&#site, #limit, #job)),
+                    _ => quote!(#private::run_handle(&#site, #limit, #executor, #job)),
+                };
+                let run = quote!(#run.await.into_inner());
+                let run = match kind {
+                    Kind::Constructor { wrapped: true } => {
+                        quote!(#run.map(::core::convert::From::from))
+                    }
+                    Kind::Constructor { wrapped: false } => {
+                        quote!(::core::convert::From::from(#run))
+                    }
+                    _ => run,
+                };
+                quote! {
+                    #sent
+                    #run
+                }
+            }
+        };
+        let marker = quote! {
+            #[allow(non_camel_case_types, dead_code)]
+            struct #name {}
+            static #site: #private::CallSite = #site_new;
+        };
+        let (_, allow_unsafe) = unsafe_call(&sig.safety, TokenStream::new());
+        quote! {
+            #attrs
+            #allow_unsafe
+            #signature {
+                #marker
+                #body
+            }
+        }
+    }
+}

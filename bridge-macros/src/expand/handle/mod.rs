@@ -1,0 +1,260 @@
+//! The async handle of an `impl` block (`#[sync_to_async(handle = AsyncStore)]`).
+//!
+//! Input:
+//!
+//! ```text
+//! #[sync_to_async(handle = AsyncStore)]
+//! impl Store {
+//!     pub fn open(path: &str) -> Result<Self, StoreError> { ... }
+//!     pub fn get(&self, id: u64) -> Option<User> { ... }
+//!     #[sync_to_async(name = insert, limit = 4)]
+//!     pub fn put(&mut self, user: User) { ... }
+//!     fn helper(&self) { ... }                           // not `pub`: left alone
+//! }
+//! ```
+//!
+//! Output: the `impl` unchanged (minus the methods' `#[sync_to_async(...)]`), and
+//!
+//! ```text
+//! pub struct AsyncStore { __bridge_state: Exclusive<Store> }   // an `Arc` inside
+//! impl Clone for AsyncStore { ... }
+//! impl Debug for AsyncStore { ... }
+//! impl From<Store> for AsyncStore {
+//!     fn from(object: Store) -> Self {
+//!         // `send_object` checks, once for the whole handle, that `Store: Send`
+//!         Self { __bridge_state: Exclusive::new(send_object::<Self, Store>(object)) }
+//!     }
+//! }
+//! impl AsyncStore {
+//!     fn __bridge_limit() -> Option<&'static Limit> { None }       // the handle's `limit = N`
+//!     pub fn blocking_read(&self) -> ReadGuard<'_, Store> { ... }   // for sync callers
+//!     pub fn blocking_write(&self) -> WriteGuard<'_, Store> { ... }
+//!     pub async fn open(path: &str) -> Result<Self, StoreError> {
+//!         let (__a0,) = (method_send_cell::<Self, open, String>(path.to_owned()),);
+//!         run_handle(&SITE, Self::__bridge_limit(), None, move || {
+//!             let (__a0,) = (__a0.into_inner(),);
+//!             method_send_cell::<Self, open, Result<Store, StoreError>>(<Store>::open(&__a0))
+//!         })
+//!         .await.into_inner().map(From::from)
+//!     }
+//!     pub async fn get(&self, id: u64) -> Option<User> {
+//!         let (__a0,) = (method_send_cell::<Self, get, u64>(id),);
+//!         let __access = Read(move |__this: &Store| {
+//!             let (__a0,) = (__a0.into_inner(),);
+//!             method_send_cell::<Self, get, Option<User>>(<Store>::get(__this, __a0))
+//!         });
+//!         self.__bridge_state.call(&SITE, Self::__bridge_limit(), None, __access)
+//!             .await.into_inner()
+//!     }
+//!     pub async fn insert(&self, user: User) { ... Write(..) ... }
+//!     pub async fn version() -> u32 { ... run_handle(..) ... }
+//! }
+//! ```
+//!
+//! A method is a twin with a receiver: its arguments and result are checked for `Send` one by
+//! one (`method_send_cell`, whose message names the handle and the method) and cross threads in
+//! the cell that carries the proof, exactly as a twin's do.
+//!
+//! Every method has its own `CallSite` (`module::Store::get`), and every call goes through the
+//! runtime's one dispatch path. The state type decides how calls share the object:
+//! `Exclusive` (an async mutex: every call alone), `ReadWrite` with `concurrent_reads` (an async
+//! read-write lock), or `Dedicated` with `thread_sensitive` (the object lives on a thread of
+//! its own, and calls are messages to it; a constructor installs the object there and sends
+//! back only a token).
+//!
+//! `Self` in a method's signature means the handle inside the generated `impl AsyncStore`, so
+//! it is replaced by the object's type, except in the return type of a constructor, where it
+//! is the handle the async constructor returns.
+//!
+//! The expander is split by concern: this file reads the `impl` block and checks it; `plan`
+//! decides which methods get an async version and how; `emit` writes the handle's struct and
+//! impls; `method` writes one async method; `docs` writes the generated doc prose; `self_type`
+//! rewrites `Self`.
+
+mod docs;
+mod emit;
+mod method;
+mod plan;
+mod self_type;
+
+use proc_macro2::{Span, TokenStream};
+use quote::{ToTokens, quote};
+use syn::punctuated::Punctuated;
+use syn::{Attribute, Expr, Generics, Ident, ImplItem, ImplItemFn, ItemImpl, Path, Type, TypePath};
+
+use self::plan::{Bridged, Mode};
+use crate::args::{HandleOptions, MethodOptions, Options, Parsed, Sharing};
+use crate::error::Errors;
+
+/// `#[sync_to_async(...)]` on an `impl` block.
+pub(super) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
+    let mut errors = Errors::default();
+    let Parsed { options, later } = HandleOptions::parse(attr, &mut errors);
+    let mut block = match syn::parse2::<ItemImpl>(item.clone()) {
+        Ok(block) => block,
+        Err(error) => {
+            errors.push(error);
+            let errors = errors.to_compile_errors();
+            return quote!(#item #errors);
+        }
+    };
+    let handle = check_impl(&options, later, &block, &mut errors);
+    let methods = take_methods(&mut block, &mut errors);
+    let Some(handle) = handle else {
+        let errors = errors.to_compile_errors();
+        return quote!(#block #errors);
+    };
+    let generated = Handle::new(&options, &block, handle, methods, &mut errors).to_token_stream();
+    let errors = errors.to_compile_errors();
+    quote!(#block #generated #errors)
+}
+
+/// Checks the options and the `impl` block itself; returns the handle's name if a handle can be
+/// generated at all. The options' errors that wait for the block (`later`: a `name` or `wraps`
+/// on it, `concurrent_reads` with `thread_sensitive`) come first.
+fn check_impl(
+    options: &HandleOptions,
+    later: Errors,
+    block: &ItemImpl,
+    errors: &mut Errors,
+) -> Option<Ident> {
+    errors.append(later);
+    if let Some((path, _)) = &block.trait_ {
+        errors.push_spanned(
+            path,
+            "an async handle is made from an inherent `impl Store { ... }` block, not from a trait \
+             impl: a trait's methods are called through the trait, which the handle does not \
+             implement. Put the attribute on the type's own `impl` block, with methods that call \
+             the trait's",
+        );
+        return None;
+    }
+    if let Some(lifetime) = block.generics.lifetimes().next() {
+        errors.push_spanned(
+            lifetime,
+            "a handle keeps its object for as long as any clone of it lives, and runs its methods \
+             on other threads, so the object cannot borrow: an `impl` with a lifetime parameter \
+             cannot have a handle; give the type owned fields instead",
+        );
+        return None;
+    }
+    let Some(handle) = &options.handle else {
+        if errors.is_empty() {
+            errors.push_spanned(
+                block.impl_token,
+                "`#[sync_to_async]` on an `impl` block makes an async handle for the object; name \
+                 it: `#[sync_to_async(handle = AsyncStore)]`",
+            );
+        }
+        return None;
+    };
+    if type_name(&block.self_ty).is_some_and(|name| name == handle) {
+        errors.push_spanned(
+            handle,
+            format!(
+                "the handle needs a name of its own: `{handle}` is the type this `impl` is for; \
+                 name it after what async callers hold, as in `handle = Async{handle}`"
+            ),
+        );
+        return None;
+    }
+    Some(handle.clone())
+}
+
+/// The last identifier of a type's path: `Store` for `crate::db::Store<T>`.
+fn type_name(ty: &Type) -> Option<&Ident> {
+    match ty {
+        Type::Path(TypePath {
+            qself: None, path, ..
+        }) => path.segments.last().map(|s| &s.ident),
+        Type::Group(group) => type_name(&group.elem),
+        Type::Paren(paren) => type_name(&paren.elem),
+        _ => None,
+    }
+}
+
+/// A method of the `impl` block with the `#[sync_to_async(...)]` options written on it, which
+/// are taken out of the block that is emitted.
+struct Method {
+    item: ImplItemFn,
+    options: Option<Parsed<MethodOptions>>,
+}
+
+fn take_methods(block: &mut ItemImpl, errors: &mut Errors) -> Vec<Method> {
+    let mut methods = Vec::new();
+    for item in &mut block.items {
+        let ImplItem::Fn(method) = item else {
+            continue;
+        };
+        let (options, kept): (Vec<Attribute>, Vec<Attribute>) = std::mem::take(&mut method.attrs)
+            .into_iter()
+            .partition(is_options);
+        method.attrs = kept;
+        let parsed = (!options.is_empty()).then(|| {
+            // Several attributes read as one list, so an option given twice is reported as such.
+            let tokens = options
+                .iter()
+                .filter_map(|attr| match &attr.meta {
+                    syn::Meta::List(list) => Some(list.tokens.clone()),
+                    _ => None,
+                })
+                .filter(|tokens| !tokens.is_empty());
+            let tokens = Punctuated::<TokenStream, syn::Token![,]>::from_iter(tokens);
+            MethodOptions::parse(tokens.into_token_stream(), errors)
+        });
+        methods.push(Method {
+            item: method.clone(),
+            options: parsed,
+        });
+    }
+    methods
+}
+
+/// `#[sync_to_async(...)]` (under any path, such as `bridge_runtime::sync_to_async`).
+fn is_options(attr: &Attribute) -> bool {
+    attr.path()
+        .segments
+        .last()
+        .is_some_and(|segment| segment.ident == "sync_to_async")
+}
+
+/// Everything the generated code of one handle is made from: its options, the `impl` block it
+/// is for, and the async methods planned for it (see `plan`).
+struct Handle<'a> {
+    options: &'a HandleOptions,
+    name: Ident,
+    mode: Mode,
+    self_ty: &'a Type,
+    type_name: String,
+    generics: Generics,
+    /// The `impl` block's `#[cfg]`s and `#[allow]`s, for every generated item.
+    attrs: Vec<&'a Attribute>,
+    docs: Vec<&'a Attribute>,
+    methods: Vec<Bridged>,
+}
+
+impl Handle<'_> {
+    /// The handle's `executor = ...`; a thread-sensitive handle has its own thread instead (the
+    /// two together are an error, reported with the options).
+    fn executor(&self) -> Option<&Expr> {
+        match &self.options.sharing {
+            Sharing::Exclusive { executor } | Sharing::ReadWrite { executor } => executor.as_ref(),
+            Sharing::Dedicated => None,
+        }
+    }
+
+    fn runtime(&self) -> &Path {
+        &self.options.runtime
+    }
+
+    fn private(&self) -> TokenStream {
+        let krate = self.runtime();
+        quote!(#krate::__private)
+    }
+
+    /// The handle's `limit = N`, as the methods pass it to the runtime.
+    fn limit(&self) -> TokenStream {
+        let limit = Ident::new("__bridge_limit", Span::mixed_site());
+        quote!(Self::#limit())
+    }
+}
