@@ -42,8 +42,11 @@ use proc_macro::TokenStream;
 ///   `#[allow]`s and `#[deprecated]`.
 /// - By-value parameters move into the call. `&T` parameters stay `&T` in the twin and are
 ///   copied with [`ToOwned`] before the call crosses threads (`&str` becomes a `String`, `&Path`
-///   a `PathBuf`, `&User` a clone). `&'static T` is passed as is. Type parameters and
-///   `impl Trait` parameters gain `Send + 'static`.
+///   a `PathBuf`, `&User` a clone). `&'static T` is passed as is. Borrows inside `Option`,
+///   slices, tuples and `Cow` are made owned the same way and lent back in their shape
+///   (`Option<&str>`, `&[&str]`, `(&str, u32)`, `Cow<'_, str>`); a struct with a lifetime is a
+///   compile error that says what to take instead. Type parameters and `impl Trait` parameters
+///   gain `Send + 'static`.
 /// - Its future is `Send`, so it can be `tokio::spawn`ed.
 /// - The call is handed to the executor when the future is first polled. Once handed over it
 ///   runs to completion even if the future is dropped (a timeout never half-applies a call);

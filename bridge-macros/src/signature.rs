@@ -22,61 +22,178 @@ pub(crate) struct Param {
     pub(crate) pass: Pass,
 }
 
-/// How a parameter crosses threads.
+/// How a parameter crosses threads: the twin makes an owned value of it before the call (so
+/// that the call may cross threads), and the worker thread lends it back to the sync fn in its
+/// borrowed shape.
+///
+/// | parameter | crosses as | lent back as |
+/// |---|---|---|
+/// | `T` (owns its data), `&'static T` | `T` | the value |
+/// | `&T` | `<T as ToOwned>::Owned` | `Borrow::<T>::borrow(&owned)` |
+/// | `&[E]`, `E` borrowing (`&[&str]`) | `Vec<E's owned form>` | a `Vec<E>` of loans, as a slice |
+/// | `Option<S>`, `S` borrowing (`Option<&str>`) | `Option<S's owned form>` | `owned.as_ref().map(..)` |
+/// | `(S1, S2, ..)`, some borrowing (`(&str, u32)`) | the tuple of owned forms | a tuple of loans |
+/// | `Cow<'a, T>` | `Cow<'static, T>` (`into_owned`) | the `Cow` itself |
 pub(crate) enum Pass {
-    /// Moved into the call: by-value parameters and `&'static T`.
+    /// Moved into the call: types that own their data, and `&'static T`.
     Move,
     /// `&T`: copied with `ToOwned` before dispatch, borrowed again on the worker thread.
     ToOwned {
         /// The `T` of `&T`.
         elem: Box<Type>,
     },
+    /// `&[E]` whose `E` borrows: each element made owned; lent back as a slice of loans.
+    Slice { elem: Box<Type>, inner: Box<Pass> },
+    /// `Option<S>` whose `S` borrows.
+    Option { elem: Box<Type>, inner: Box<Pass> },
+    /// A tuple, some of whose elements borrow.
+    Tuple(Vec<(Type, Pass)>),
+    /// `Cow<'a, T>`: made `Cow<'static, T>`.
+    Cow { elem: Box<Type> },
 }
 
-impl Param {
-    /// The type that crosses threads, as written for the `Send` check, or `_` where it contains
-    /// `impl Trait` (which cannot be named, and gets a `Send` bound instead).
-    pub(crate) fn sent_type(&self) -> TokenStream {
-        match &self.pass {
-            _ if contains_impl_trait(&self.ty) => quote!(_),
-            Pass::Move => self.ty.to_token_stream(),
+/// A hygienic name for the value a closure of the generated code takes.
+fn local(name: &str) -> Ident {
+    Ident::new(name, Span::mixed_site())
+}
+
+impl Pass {
+    /// The owned type that crosses threads for a parameter of type `ty`.
+    fn owned(&self, ty: &Type) -> TokenStream {
+        match self {
+            Pass::Move => ty.to_token_stream(),
             Pass::ToOwned { elem } => {
                 let (first, last) = located_at(elem);
                 let head = quote_spanned!(first=> <#elem as ::std::borrow::ToOwned>::);
                 let tail = quote_spanned!(last=> Owned);
                 quote!(#head #tail)
             }
+            Pass::Slice { elem, inner } => {
+                let elem = inner.owned(elem);
+                quote!(::std::vec::Vec<#elem>)
+            }
+            Pass::Option { elem, inner } => {
+                let elem = inner.owned(elem);
+                quote!(::core::option::Option<#elem>)
+            }
+            Pass::Tuple(elems) => {
+                let elems = elems.iter().map(|(ty, pass)| pass.owned(ty));
+                quote!((#(#elems,)*))
+            }
+            Pass::Cow { elem } => quote!(::std::borrow::Cow<'static, #elem>),
+        }
+    }
+
+    /// Makes the owned value of `value`, an expression of the parameter's own type.
+    fn make_owned(&self, value: TokenStream) -> TokenStream {
+        match self {
+            Pass::Move => value,
+            Pass::ToOwned { elem } => {
+                let (first, last) = located_at(elem);
+                let path = quote_spanned!(first=> <#elem as ::std::borrow::ToOwned>::to_owned);
+                let args = quote_spanned!(last=> (#value));
+                quote!(#path #args)
+            }
+            Pass::Slice { inner, .. } => {
+                let v = local("__v");
+                let each = inner.make_owned(quote!(::core::clone::Clone::clone(#v)));
+                quote!(::core::iter::Iterator::collect::<::std::vec::Vec<_>>(
+                    ::core::iter::Iterator::map(#value.iter(), |#v| #each)
+                ))
+            }
+            Pass::Option { inner, .. } => {
+                let v = local("__v");
+                let each = inner.make_owned(quote!(#v));
+                quote!(::core::option::Option::map(#value, |#v| #each))
+            }
+            Pass::Tuple(elems) => {
+                let names: Vec<Ident> = (0..elems.len())
+                    .map(|i| local(&format!("__t{i}")))
+                    .collect();
+                let owned = elems
+                    .iter()
+                    .zip(&names)
+                    .map(|((_, pass), name)| pass.make_owned(quote!(#name)));
+                quote!({
+                    let (#(#names,)*) = #value;
+                    (#(#owned,)*)
+                })
+            }
+            Pass::Cow { elem } => quote! {
+                ::std::borrow::Cow::<'static, #elem>::Owned(::std::borrow::Cow::into_owned(#value))
+            },
+        }
+    }
+
+    /// Lends `owned` back in the parameter's borrowed shape: `owned` is the owned value (a
+    /// local the call may move out of), or, with `by_ref`, a reference to it.
+    fn lend(&self, owned: TokenStream, by_ref: bool) -> TokenStream {
+        match self {
+            Pass::Move if by_ref => quote!(::core::clone::Clone::clone(#owned)),
+            Pass::Move => owned,
+            Pass::ToOwned { elem } => {
+                let (first, last) = located_at(elem);
+                let path = quote_spanned!(first=> ::core::borrow::Borrow::<#elem>::borrow);
+                let reference = if by_ref { owned } else { quote!(&#owned) };
+                let args = quote_spanned!(last=> (#reference));
+                quote!(#path #args)
+            }
+            Pass::Slice { inner, .. } => {
+                let v = local("__v");
+                let each = inner.lend(quote!(#v), true);
+                // The loans live in a temporary `Vec` until the end of the call's statement.
+                quote!(&::core::iter::Iterator::collect::<::std::vec::Vec<_>>(
+                    ::core::iter::Iterator::map(#owned.iter(), |#v| #each)
+                )[..])
+            }
+            Pass::Option { inner, .. } => {
+                let v = local("__v");
+                let each = inner.lend(quote!(#v), true);
+                let reference = if by_ref { owned } else { quote!(&#owned) };
+                quote!(::core::option::Option::map(
+                    ::core::option::Option::as_ref(#reference),
+                    |#v| #each
+                ))
+            }
+            Pass::Tuple(elems) => {
+                let loans = elems.iter().enumerate().map(|(i, (_, pass))| {
+                    let index = syn::Index::from(i);
+                    if by_ref {
+                        pass.lend(quote!(&(#owned).#index), true)
+                    } else {
+                        pass.lend(quote!(#owned.#index), false)
+                    }
+                });
+                quote!((#(#loans,)*))
+            }
+            Pass::Cow { .. } if by_ref => {
+                quote!(::std::borrow::Cow::Borrowed(::core::ops::Deref::deref(#owned)))
+            }
+            Pass::Cow { .. } => owned,
         }
     }
 }
 
 impl Param {
-    /// What the twin passes for this parameter: the value itself, or its `ToOwned` copy.
+    /// The type that crosses threads, as written for the `Send` check, or `_` where it contains
+    /// `impl Trait` (which cannot be named, and gets a `Send` bound instead).
+    pub(crate) fn sent_type(&self) -> TokenStream {
+        if contains_impl_trait(&self.ty) {
+            return quote!(_);
+        }
+        self.pass.owned(&self.ty)
+    }
+
+    /// What the twin passes for this parameter: the value itself, or its owned copy.
     pub(crate) fn value(&self) -> TokenStream {
         let name = &self.name;
-        match &self.pass {
-            Pass::Move => quote!(#name),
-            Pass::ToOwned { elem } => {
-                let (first, last) = located_at(elem);
-                let path = quote_spanned!(first=> <#elem as ::std::borrow::ToOwned>::to_owned);
-                let args = quote_spanned!(last=> (#name));
-                quote!(#path #args)
-            }
-        }
+        self.pass.make_owned(quote!(#name))
     }
 
     /// How the worker thread passes `arg` (what [`Param::value`] sent) to the sync fn: as is,
-    /// or borrowed again as the `&T` the fn takes.
+    /// or lent back in the borrowed shape the fn takes.
     pub(crate) fn call_arg(&self, arg: &Ident) -> TokenStream {
-        match &self.pass {
-            Pass::Move => quote!(#arg),
-            Pass::ToOwned { elem } => {
-                let (first, last) = located_at(elem);
-                let path = quote_spanned!(first=> ::core::borrow::Borrow::<#elem>::borrow);
-                let args = quote_spanned!(last=> (&#arg));
-                quote!(#path #args)
-            }
-        }
+        self.pass.lend(quote!(#arg), false)
     }
 }
 
@@ -233,58 +350,96 @@ fn param(arg: &FnArg, name: Option<Ident>, errors: &mut Errors) -> Option<Param>
         }
     };
     let name = name.expect("`param_names` names every typed parameter");
-    let pass = match &*arg.ty {
+    let pass = shape(&arg.ty)
+        .map_err(|(at, message)| errors.push_spanned(at, message))
+        .ok()?;
+    let mut ty = (*arg.ty).clone();
+    AddSendToImplTrait.visit_type_mut(&mut ty);
+    Some(Param { name, ty, pass })
+}
+
+/// How a parameter of type `ty` crosses threads, or where and why it cannot.
+fn shape(ty: &Type) -> Result<Pass, (TokenStream, &'static str)> {
+    if find_borrow(ty).is_none() {
+        return Ok(Pass::Move);
+    }
+    match ty {
+        Type::Paren(paren) => shape(&paren.elem),
+        // A type that came through a `macro_rules!` `$t:ty` fragment.
+        Type::Group(group) => shape(&group.elem),
         Type::Reference(TypeReference {
             mutability: Some(token),
             and_token,
             ..
-        }) => {
-            errors.push_spanned(
-                quote!(#and_token #token),
-                "`&mut` parameters cannot be bridged: the worker thread would write through a \
-                 borrow the caller cannot hold across threads; take the value and return it \
-                 (`fn f(v: Vec<u8>) -> Vec<u8>`), or give the object an async handle with \
-                 `#[sync_to_async(handle = ...)]` on its `impl` block",
-            );
-            return None;
-        }
-        Type::Reference(TypeReference {
-            lifetime: Some(lifetime),
-            ..
-        }) if lifetime.ident == "static" => Pass::Move,
+        }) => Err((
+            quote!(#and_token #token),
+            "`&mut` parameters cannot be bridged: the worker thread would write through a \
+             borrow the caller cannot hold across threads; take the value and return it \
+             (`fn f(v: Vec<u8>) -> Vec<u8>`), or give the object an async handle with \
+             `#[sync_to_async(handle = ...)]` on its `impl` block",
+        )),
         Type::Reference(reference) => {
             if let Some(message) = unowned(&reference.elem) {
-                errors.push_spanned(&reference.elem, message);
-                return None;
+                return Err((reference.elem.to_token_stream(), message));
             }
-            if let Some(borrow) = find_borrow(&reference.elem) {
-                errors.push_spanned(
-                    borrow,
+            match &*reference.elem {
+                elem if find_borrow(elem).is_none() => Ok(Pass::ToOwned {
+                    elem: reference.elem.clone(),
+                }),
+                Type::Slice(slice) => Ok(Pass::Slice {
+                    inner: Box::new(shape(&slice.elem)?),
+                    elem: slice.elem.clone(),
+                }),
+                elem => Err((
+                    find_borrow(elem).unwrap_or_default(),
                     "the twin copies a `&T` parameter with `ToOwned` before the call crosses \
-                     threads, but this one borrows again inside; take an owned type here \
-                     (`&[String]` instead of `&[&str]`)",
-                );
-                return None;
-            }
-            Pass::ToOwned {
-                elem: reference.elem.clone(),
+                     threads, but this one borrows again inside; take `&T` of an owned type, or \
+                     the borrowing type by value (`Option<&str>` rather than `&Option<&str>`)",
+                )),
             }
         }
-        ty => {
-            if let Some(borrow) = find_borrow(ty) {
-                errors.push_spanned(
-                    borrow,
-                    "this parameter borrows, so it cannot move to the worker thread; take an owned \
-                     type, or a plain `&T` (which the twin copies with `ToOwned`)",
-                );
-                return None;
+        Type::Tuple(tuple) => tuple
+            .elems
+            .iter()
+            .map(|elem| Ok((elem.clone(), shape(elem)?)))
+            .collect::<Result<_, _>>()
+            .map(Pass::Tuple),
+        Type::Path(path) if path.qself.is_none() => {
+            let last = path.path.segments.last().expect("a path has a segment");
+            let args: Vec<&syn::GenericArgument> = match &last.arguments {
+                syn::PathArguments::AngleBracketed(args) => args.args.iter().collect(),
+                _ => Vec::new(),
+            };
+            match (last.ident.to_string().as_str(), args.as_slice()) {
+                ("Option", [syn::GenericArgument::Type(elem)]) => Ok(Pass::Option {
+                    inner: Box::new(shape(elem)?),
+                    elem: Box::new(elem.clone()),
+                }),
+                (
+                    "Cow",
+                    [
+                        syn::GenericArgument::Lifetime(_),
+                        syn::GenericArgument::Type(elem),
+                    ],
+                ) if find_borrow(elem).is_none() => Ok(Pass::Cow {
+                    elem: Box::new(elem.clone()),
+                }),
+                _ => Err(borrowing_type(ty)),
             }
-            Pass::Move
         }
-    };
-    let mut ty = (*arg.ty).clone();
-    AddSendToImplTrait.visit_type_mut(&mut ty);
-    Some(Param { name, ty, pass })
+        _ => Err(borrowing_type(ty)),
+    }
+}
+
+/// The error for a parameter type that borrows and has no owned form bridge knows.
+fn borrowing_type(ty: &Type) -> (TokenStream, &'static str) {
+    (
+        find_borrow(ty).unwrap_or_else(|| ty.to_token_stream()),
+        "this parameter borrows (a type with a lifetime, such as a struct that holds a \
+         reference), and bridge knows no owned form of it to send to the worker thread; take \
+         the owned type it borrows from (`Config` rather than `ConfigRef<'a>`) by value or as \
+         `&Config`, which the twin copies",
+    )
 }
 
 /// Why the `T` of a `&T` parameter has no owned form the twin could copy it into, if it has none.
