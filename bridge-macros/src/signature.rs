@@ -323,6 +323,55 @@ pub(crate) fn return_type(output: &ReturnType) -> TokenStream {
     }
 }
 
+/// The `T` of a return type `Result<T, Box<dyn Error>>` whose error is not `Send`: the most
+/// common legacy error type, which cannot cross threads as it is. The twin returns
+/// `Result<T, SentError>` instead, the error converted on the worker thread.
+pub(crate) fn boxed_error_result(output: &ReturnType) -> Option<&Type> {
+    let ReturnType::Type(_, ty) = output else {
+        return None;
+    };
+    let [ok, error] = type_args(ty, "Result")?[..] else {
+        return None;
+    };
+    let [Type::TraitObject(object)] = type_args(error, "Box")?[..] else {
+        return None;
+    };
+    let trait_named = |name: &str| {
+        object.bounds.iter().any(|bound| match bound {
+            syn::TypeParamBound::Trait(bound) => bound
+                .path
+                .segments
+                .last()
+                .is_some_and(|segment| segment.ident == name),
+            _ => false,
+        })
+    };
+    (trait_named("Error") && !trait_named("Send")).then_some(ok)
+}
+
+/// The type arguments of `ty` if it is a path whose last segment is `name`.
+fn type_args<'t>(ty: &'t Type, name: &str) -> Option<Vec<&'t Type>> {
+    let Type::Path(path) = ty else {
+        return None;
+    };
+    let last = path.path.segments.last()?;
+    if last.ident != name {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    Some(
+        args.args
+            .iter()
+            .filter_map(|arg| match arg {
+                syn::GenericArgument::Type(ty) => Some(ty),
+                _ => None,
+            })
+            .collect(),
+    )
+}
+
 fn check_return(output: &ReturnType, errors: &mut Errors) {
     let ReturnType::Type(_, ty) = output else {
         return;

@@ -85,6 +85,7 @@ pub mod metrics;
 mod pool;
 mod proof;
 mod sensitive;
+mod sent_error;
 mod sync_only;
 pub mod watchdog;
 
@@ -98,6 +99,7 @@ pub use dispatch::{CallSite, run_in, to_thread};
 pub use executor::{DefaultExecutor, Executor, Job};
 pub use pool::{Pool, ShutdownTimeout};
 pub use sensitive::{ThreadSensitive, thread_sensitive_scope};
+pub use sent_error::SentError;
 pub use sync_only::allow_async_unsafe;
 
 #[doc(inline)]

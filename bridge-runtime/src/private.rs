@@ -11,6 +11,7 @@ pub use crate::proof::{
     MethodSendable, SendCell, SendObject, Sendable, SyncCell, SyncObject, method_send_cell,
     send_cell, send_object, sync_object,
 };
+pub use crate::sent_error::sent_error;
 pub use crate::sync_only::{sync_only, sync_only_method};
 
 /// The recording one call does, without its thread hop: dispatch, admission, start and end.
