@@ -166,3 +166,25 @@ impl tracing::Subscriber for Events {
 
     fn exit(&self, _: &tracing::span::Id) {}
 }
+
+/// A runtime stall, made on purpose: a current_thread runtime watched by a `Watchdog` (20 ms
+/// threshold) whose only thread blocks for 150 ms. Returns the watchdog's stalls once it has
+/// reported one, or after 10 s.
+pub fn stall_a_watched_runtime() -> bridge_runtime::metrics::Stalls {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .expect("the runtime starts");
+    runtime.block_on(async {
+        let watchdog = bridge_runtime::watchdog::Watchdog::start(Duration::from_millis(20));
+        // Let the watchdog's probe run once, then block the runtime's only thread.
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        std::thread::sleep(Duration::from_millis(150));
+        // Keep driving the runtime until the stall has been reported (bounded).
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while watchdog.stalls().count == 0 && std::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        watchdog.stalls()
+    })
+}

@@ -11,7 +11,6 @@ use std::process::{Command, Stdio};
 use std::sync::{Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
-use bridge_runtime::watchdog::Watchdog;
 use bridge_runtime::{allow_async_unsafe, sync_only};
 
 /// One log record, as the logger received it.
@@ -169,22 +168,7 @@ fn the_environment_variable_warns_a_log_only_app() {
 fn a_watchdog_stall_reaches_a_log_only_app() {
     let logger = logger();
     no_tracing_subscriber();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .build()
-        .expect("the runtime starts");
-    let stalls = runtime.block_on(async {
-        let watchdog = Watchdog::start(Duration::from_millis(20));
-        // Let the watchdog's probe run once, then block the runtime's only thread.
-        tokio::time::sleep(Duration::from_millis(30)).await;
-        std::thread::sleep(Duration::from_millis(150));
-        // Keep driving the runtime until the stall has been reported (bounded).
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while watchdog.stalls().count == 0 && Instant::now() < deadline {
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-        watchdog.stalls()
-    });
+    let stalls = bridge_tests::stall_a_watched_runtime();
     assert!(stalls.count >= 1, "the watchdog saw the stall: {stalls:?}");
 
     let report = logger

@@ -8,9 +8,8 @@
 //! histograms are drained by each snapshot.
 
 use std::sync::LazyLock;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use bridge_runtime::watchdog::Watchdog;
 use bridge_runtime::{Pool, metrics as bridge_metrics, sync_to_async};
 use futures_executor::block_on;
 use metrics_util::debugging::{DebugValue, DebuggingRecorder};
@@ -93,20 +92,7 @@ fn every_call_site_is_exported_through_the_metrics_facade() {
             assert!(panicked.is_err(), "the twin re-raised the panic");
         });
         // A stall the watchdog reports: the runtime's only thread blocked for 150 ms.
-        let stalled = tokio::runtime::Builder::new_current_thread()
-            .enable_time()
-            .build()
-            .expect("the runtime starts");
-        let stalls = stalled.block_on(async {
-            let watchdog = Watchdog::start(Duration::from_millis(20));
-            tokio::time::sleep(Duration::from_millis(30)).await;
-            std::thread::sleep(Duration::from_millis(150));
-            let deadline = Instant::now() + Duration::from_secs(10);
-            while watchdog.stalls().count == 0 && Instant::now() < deadline {
-                tokio::time::sleep(Duration::from_millis(5)).await;
-            }
-            watchdog.stalls()
-        });
+        let stalls = bridge_tests::stall_a_watched_runtime();
         let _ = done.send(stalls);
     });
     let stalls = finished
