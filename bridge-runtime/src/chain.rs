@@ -119,9 +119,8 @@ impl Chain {
         self.blocked().find(|blocked| blocked.lane == lane)
     }
 
-    /// Runs `call`, a bridged call dispatched to `lane`, on this thread with this chain as its
-    /// chain.
-    /// `holds` is the call site (by address) whose limit slot the call holds.
+    /// Runs `call`, a bridged call dispatched to `lane` that holds a slot of the limit of the
+    /// call site `holds` (by address), on this thread with this chain as its chain.
     pub(crate) fn enter<T>(self, lane: Lane, holds: Option<usize>, call: impl FnOnce() -> T) -> T {
         let current = Current {
             chain: self,
