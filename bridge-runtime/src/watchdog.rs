@@ -68,7 +68,8 @@
 //! - A runtime thread can also wait because the OS gave its CPU to other threads (CPU-bound
 //!   calls on the blocking pool, other processes): the thread is ready, not blocked. On Linux
 //!   the monitor reads each runtime thread's run-queue time (`/proc/self/task/TID/schedstat`;
-//!   the probe tells it which thread is which) and, when a stall would not have been one
+//!   the probe tells it which thread is which, and the threads named like it are its siblings)
+//!   and, when a stall would not have been one
 //!   without the time its thread spent waiting for a CPU, reports an overloaded machine
 //!   instead of a blocking call, and
 //!   counts it apart (`Stalls::starved`). A blocked thread (sleeping, or in a syscall) is not
@@ -488,7 +489,13 @@ impl Monitor {
             return;
         }
         if !self.threads.contains(&thread) {
-            self.threads.push(thread);
+            // Its siblings too: the threads named like it are the runtime's other workers (and
+            // its blocking threads), which a ready task may be waiting for as well.
+            for sibling in schedstat::named_like(thread) {
+                if !self.threads.contains(&sibling) {
+                    self.threads.push(sibling);
+                }
+            }
         }
         if let Some(lane) = self.workers.get_mut(worker)
             && lane.thread != Some(thread)
@@ -536,11 +543,18 @@ fn report(
     TOTALS.add(stall);
     #[cfg(feature = "metrics")]
     crate::metrics::export_stall(stall);
-    tracing::warn!(
-        target: "bridge::watchdog",
-        stall_ms = u64::try_from(stall.as_millis()).unwrap_or(u64::MAX),
-        "{message}"
-    );
+    match waited_for_cpu {
+        Some(waited) => tracing::warn!(
+            target: "bridge::watchdog",
+            stall_ms = u64::try_from(stall.as_millis()).unwrap_or(u64::MAX),
+            "{message} (its threads waited {waited:?} of it for a CPU)"
+        ),
+        None => tracing::warn!(
+            target: "bridge::watchdog",
+            stall_ms = u64::try_from(stall.as_millis()).unwrap_or(u64::MAX),
+            "{message}"
+        ),
+    }
 }
 
 /// Linux's per-thread scheduler statistics: how long a thread has waited for a CPU.
@@ -557,6 +571,25 @@ mod schedstat {
     /// This thread's id, or 0 where `/proc` cannot tell.
     pub(super) fn this_thread() -> u64 {
         THIS.with(|id| *id)
+    }
+
+    /// The threads of this process named like `id` (itself included).
+    pub(super) fn named_like(id: u64) -> Vec<u64> {
+        let name = |id: &str| std::fs::read_to_string(format!("/proc/self/task/{id}/comm")).ok();
+        let Some(own) = name(&id.to_string()) else {
+            return vec![id];
+        };
+        let mut threads: Vec<u64> = std::fs::read_dir("/proc/self/task")
+            .into_iter()
+            .flatten()
+            .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+            .filter(|task| name(task).as_ref() == Some(&own))
+            .filter_map(|task| task.parse().ok())
+            .collect();
+        if !threads.contains(&id) {
+            threads.push(id);
+        }
+        threads
     }
 
     /// How long each of `threads` has waited on a run queue so far.
