@@ -261,14 +261,23 @@ pub(crate) fn param_names(sig: &Signature) -> Vec<Option<Ident>> {
         .collect()
 }
 
+/// Where a signature is bridged, which decides what its messages recommend.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Place {
+    /// A fn, or a `wraps =` declaration: it gets a twin.
+    Fn,
+    /// A method of an `impl` block with a handle: it gets an async method on the handle.
+    Method,
+}
+
 /// Checks the parts of a signature a twin cannot carry over, and plans its parameters.
 pub(crate) fn plan(sig: &Signature, errors: &mut Errors) -> Vec<Param> {
-    check_header(sig, errors);
+    check_header(sig, Place::Fn, errors);
     check_return(&sig.output, errors);
     sig.inputs
         .iter()
         .zip(param_names(sig))
-        .filter_map(|(arg, name)| param(arg, name, errors))
+        .filter_map(|(arg, name)| param(arg, name, Place::Fn, errors))
         .collect()
 }
 
@@ -279,17 +288,26 @@ pub(crate) fn plan_method_params(sig: &Signature, errors: &mut Errors) -> Vec<Pa
         .iter()
         .zip(param_names(sig))
         .filter(|(arg, _)| matches!(arg, FnArg::Typed(_)))
-        .filter_map(|(arg, name)| param(arg, name, errors))
+        .filter_map(|(arg, name)| param(arg, name, Place::Method, errors))
         .collect()
 }
 
 /// Checks the qualifiers a twin cannot carry over: `async`, `const`, `extern` and `...`.
-pub(crate) fn check_header(sig: &Signature, errors: &mut Errors) {
+pub(crate) fn check_header(sig: &Signature, place: Place, errors: &mut Errors) {
     if let Some(token) = &sig.asyncness {
         errors.push_spanned(
             token,
-            "this fn is already `async`; `#[sync_to_async]` gives a sync fn an async twin, \
-             and async callers can await this one directly",
+            match place {
+                Place::Fn => {
+                    "this fn is already `async`; `#[sync_to_async]` gives a sync fn an async \
+                     twin, and async callers can await this one directly"
+                }
+                Place::Method => {
+                    "this method is already `async`: async callers can call it directly, and the \
+                     handle has nothing to add; leave it out of the handle with \
+                     `#[sync_to_async(skip)]`, or make it private"
+                }
+            },
         );
     }
     if let Some(token) = &sig.constness {
@@ -385,7 +403,7 @@ fn check_return(output: &ReturnType, errors: &mut Errors) {
     }
 }
 
-fn param(arg: &FnArg, name: Option<Ident>, errors: &mut Errors) -> Option<Param> {
+fn param(arg: &FnArg, name: Option<Ident>, place: Place, errors: &mut Errors) -> Option<Param> {
     let arg = match arg {
         FnArg::Typed(arg) => arg,
         FnArg::Receiver(receiver) => {
@@ -400,12 +418,31 @@ fn param(arg: &FnArg, name: Option<Ident>, errors: &mut Errors) -> Option<Param>
     };
     let name = name.expect("`param_names` names every typed parameter");
     let pass = shape(&arg.ty)
-        .map_err(|(at, message)| errors.push_spanned(at, message))
+        .map_err(|(at, message)| {
+            let message = match (message, place) {
+                (MUT_BORROW, Place::Method) => {
+                    "`&mut` parameters cannot be bridged: the worker thread would write through a \
+                     borrow the caller cannot hold across threads; take the value and return it \
+                     (`fn f(v: Vec<u8>) -> Vec<u8>`), make that state part of the object (its \
+                     `&mut self` methods run one at a time), or leave the method out with \
+                     `#[sync_to_async(skip)]`"
+                }
+                (message, _) => message,
+            };
+            errors.push_spanned(at, message)
+        })
         .ok()?;
     let mut ty = (*arg.ty).clone();
     AddSendToImplTrait.visit_type_mut(&mut ty);
     Some(Param { name, ty, pass })
 }
+
+/// Why a `&mut` parameter cannot be bridged, and what a fn can do instead (a handle's method
+/// is told something else, see [`param`]).
+const MUT_BORROW: &str = "`&mut` parameters cannot be bridged: the worker thread would write \
+     through a borrow the caller cannot hold across threads; take the value and return it \
+     (`fn f(v: Vec<u8>) -> Vec<u8>`), or give the object an async handle with \
+     `#[sync_to_async(handle = ...)]` on its `impl` block";
 
 /// How a parameter of type `ty` crosses threads, or where and why it cannot.
 fn shape(ty: &Type) -> Result<Pass, (TokenStream, &'static str)> {
@@ -420,13 +457,7 @@ fn shape(ty: &Type) -> Result<Pass, (TokenStream, &'static str)> {
             mutability: Some(token),
             and_token,
             ..
-        }) => Err((
-            quote!(#and_token #token),
-            "`&mut` parameters cannot be bridged: the worker thread would write through a \
-             borrow the caller cannot hold across threads; take the value and return it \
-             (`fn f(v: Vec<u8>) -> Vec<u8>`), or give the object an async handle with \
-             `#[sync_to_async(handle = ...)]` on its `impl` block",
-        )),
+        }) => Err((quote!(#and_token #token), MUT_BORROW)),
         Type::Reference(reference) => {
             if let Some(message) = unowned(&reference.elem) {
                 return Err((reference.elem.to_token_stream(), message));

@@ -152,7 +152,7 @@ impl<'a> Handle<'a> {
         let mut invalid = false;
         let mut errors_here = Errors::default();
         let sig = &item.sig;
-        signature::check_header(sig, &mut errors_here);
+        signature::check_header(sig, signature::Place::Method, &mut errors_here);
         let (kind, receiver_lifetime) = self.kind(sig, &mut errors_here);
         if let ReturnType::Type(_, ty) = &sig.output
             && let Some(borrow) = signature::find_borrow(ty)
