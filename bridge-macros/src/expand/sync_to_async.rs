@@ -111,9 +111,48 @@ pub(super) fn expand(
     }
     .to_token_stream();
     match form {
-        Form::Fn => quote!(#original #twin),
+        Form::Fn => {
+            let original = name_twin_for_sync_only(original, args.name.as_ref());
+            quote!(#original #twin)
+        }
         Form::Declaration { .. } => twin,
     }
+}
+
+/// A `#[sync_only]` written below this attribute expands after it and cannot see a `name =`
+/// given here, so its panic would name `{fn}_async`: it is told the twin's name
+/// (`twin = name`), unless it names one itself.
+fn name_twin_for_sync_only(original: TokenStream, name: Option<&Ident>) -> TokenStream {
+    let Some(name) = name else {
+        return original;
+    };
+    let Ok(mut item) = syn::parse2::<syn::ItemFn>(original.clone()) else {
+        return original;
+    };
+    for attr in &mut item.attrs {
+        let is_sync_only = attr
+            .path()
+            .segments
+            .last()
+            .is_some_and(|segment| segment.ident == "sync_only");
+        if !is_sync_only {
+            continue;
+        }
+        let path = attr.path().clone();
+        attr.meta = match &attr.meta {
+            syn::Meta::Path(_) => syn::parse_quote!(#path(twin = #name)),
+            syn::Meta::List(list)
+                if !list.tokens.clone().into_iter().any(
+                    |token| matches!(token, proc_macro2::TokenTree::Ident(ident) if ident == "twin"),
+                ) =>
+            {
+                let tokens = &list.tokens;
+                syn::parse_quote!(#path(#tokens, twin = #name))
+            }
+            _ => continue,
+        };
+    }
+    item.into_token_stream()
 }
 
 /// What an invalid invocation emits beside its errors, so that callers do not pile up more
