@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use bridge_runtime::{Pool, metrics as bridge_metrics, sync_to_async};
 use futures_executor::block_on;
-use metrics_util::debugging::{DebugValue, DebuggingRecorder};
+use metrics_util::debugging::{DebugValue, DebuggingRecorder, Snapshotter};
 use metrics_util::{CompositeKey, MetricKind};
 
 /// One thread, so that the second of two concurrent calls waits in the queue.
@@ -47,6 +47,16 @@ fn seconds_in(values: &[(CompositeKey, DebugValue)], site: &str) -> Vec<f64> {
 
 fn site(name: &str) -> String {
     format!("{}::{name}", module_path!())
+}
+
+/// What changed in the recorder since its previous snapshot.
+fn values_of(snapshotter: &Snapshotter) -> Vec<(CompositeKey, DebugValue)> {
+    snapshotter
+        .snapshot()
+        .into_vec()
+        .into_iter()
+        .map(|(key, _, _, value)| (key, value))
+        .collect()
 }
 
 /// The value of the series `name` with `fn = site`.
@@ -100,12 +110,7 @@ fn every_call_site_is_exported_through_the_metrics_facade() {
         .expect("the calls finished in time");
     assert!(stalls.count >= 1, "the watchdog saw the stall: {stalls:?}");
 
-    let values: Vec<(CompositeKey, DebugValue)> = snapshotter
-        .snapshot()
-        .into_vec()
-        .into_iter()
-        .map(|(key, _, _, value)| (key, value))
-        .collect();
+    let values = values_of(&snapshotter);
     let square = site("slow_square");
     let fails = site("fails");
 
@@ -199,12 +204,7 @@ fn every_call_site_is_exported_through_the_metrics_facade() {
     // `DebuggingRecorder` snapshot reports what changed since the previous one.)
     let again = std::thread::spawn(|| block_on(slow_square_async(6)));
     assert_eq!(again.join().expect("the call ran"), 36);
-    let values: Vec<(CompositeKey, DebugValue)> = snapshotter
-        .snapshot()
-        .into_vec()
-        .into_iter()
-        .map(|(key, _, _, value)| (key, value))
-        .collect();
+    let values = values_of(&snapshotter);
     assert_eq!(
         value(&values, MetricKind::Counter, bridge_metrics::CALLS, &square),
         &DebugValue::Counter(1)

@@ -11,7 +11,7 @@
 //! process.
 
 use std::future::Future;
-use std::pin::pin;
+use std::pin::{Pin, pin};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, LazyLock, Mutex, Once};
 use std::task::{Context, Poll, Waker};
@@ -740,119 +740,96 @@ fn an_unrelated_call_never_starts_while_a_nested_request_is_in_progress() {
 
 // ---- Pool::shutdown while a chain is nested on it -----------------------------------------------
 
-/// A chain blocked on a pool's thread makes its inner call for the same pool after
-/// `Pool::shutdown` has begun: shutdown must return, and the inner call either runs (its caller
-/// gets its value) or is refused (its caller panics and it never runs), never both.
-#[test]
-fn pool_shutdown_while_a_chain_is_nested_on_it() {
-    quiet_panics();
-    static OUTER_STARTED: AtomicBool = AtomicBool::new(false);
-    static INNER_RAN: AtomicUsize = AtomicUsize::new(0);
-    let pool = Arc::new(Pool::new("adv-shut-direct", 2));
-    let (outer, shutdown) = within({
-        let pool = Arc::clone(&pool);
-        move || {
-            runtime(512).block_on(async move {
-                let inner = Arc::clone(&pool);
-                let outer = tokio::spawn({
-                    let pool = Arc::clone(&pool);
-                    async move {
-                        run_in(&*pool, move || {
-                            OUTER_STARTED.store(true, SeqCst);
-                            block_on(async move {
-                                tokio::time::sleep(Duration::from_millis(100)).await;
-                                run_in(&*inner, || INNER_RAN.fetch_add(1, SeqCst)).await
-                            })
-                        })
-                        .await
-                    }
-                });
-                while !OUTER_STARTED.load(SeqCst) {
-                    tokio::time::sleep(Duration::from_millis(1)).await;
-                }
-                let shutdown =
-                    tokio::task::spawn_blocking(move || pool.shutdown(Duration::from_secs(10)));
-                (deadline(outer).await, deadline(shutdown).await.unwrap())
-            })
-        }
-    });
-    assert_eq!(shutdown, Ok(()));
-    match outer {
-        Ok(_) => assert_eq!(INNER_RAN.load(SeqCst), 1),
-        Err(error) => {
-            let payload = error.into_panic();
-            assert_eq!(
-                panic_message(&*payload),
-                Some("bridge: pool `adv-shut-direct` is shut down and takes no more calls")
-            );
-            assert_eq!(INNER_RAN.load(SeqCst), 0, "a refused call ran");
-        }
-    }
-}
+/// What the caller of an inner call saw: the call's value, or its panic's message.
+type InnerOutcome = Result<usize, Option<String>>;
 
-/// The same, with the inner call made from a `bridge_runtime::spawn` task of the blocked call,
-/// while the blocked thread keeps waiting: a call the pool refuses must not run on the blocked
-/// thread either (it used to be offered there before the pool refused it, so its caller panicked
-/// with "shut down" while the blocked thread ran it anyway).
-#[test]
-fn pool_shutdown_while_a_chain_is_nested_on_it_from_a_spawned_task() {
+/// An inner call for the pool, made from inside a call blocked on one of its threads.
+type InnerCall = fn(Arc<Pool>, &'static AtomicUsize) -> Pin<Box<dyn Future<Output = InnerOutcome>>>;
+
+/// A chain blocked on a thread of the pool `name` makes its inner call (`inner`) for the same
+/// pool after `Pool::shutdown` has begun: shutdown must return, and the inner call either runs
+/// (its caller gets its value) or is refused (its caller panics and it never runs), never both.
+fn shutdown_while_nested(name: &'static str, ran: &'static AtomicUsize, inner: InnerCall) {
     quiet_panics();
-    static OUTER_STARTED: AtomicBool = AtomicBool::new(false);
-    static INNER_RAN: AtomicUsize = AtomicUsize::new(0);
-    let pool = Arc::new(Pool::new("adv-shut-spawned", 2));
-    let (task_outcome, shutdown) = within({
+    let started = Arc::new(AtomicBool::new(false));
+    let pool = Arc::new(Pool::new(name, 2));
+    let (outcome, shutdown) = within({
         let pool = Arc::clone(&pool);
         move || {
             runtime(512).block_on(async move {
-                let inner = Arc::clone(&pool);
                 let outer = tokio::spawn({
-                    let pool = Arc::clone(&pool);
+                    let (pool, started) = (Arc::clone(&pool), Arc::clone(&started));
                     async move {
-                        run_in(&*pool, move || {
-                            OUTER_STARTED.store(true, SeqCst);
+                        let on_pool = Arc::clone(&pool);
+                        run_in(&*on_pool, move || {
+                            started.store(true, SeqCst);
                             block_on(async move {
                                 tokio::time::sleep(Duration::from_millis(100)).await;
-                                let task = bridge_runtime::spawn(async move {
-                                    run_in(&*inner, || INNER_RAN.fetch_add(1, SeqCst)).await
-                                });
-                                // The blocked thread waits a little longer, running what the
-                                // chain hands it.
-                                tokio::time::sleep(Duration::from_millis(50)).await;
-                                task.await.map_err(|error| {
-                                    panic_message(&*error.into_panic()).map(str::to_owned)
-                                })
+                                inner(pool, ran).await
                             })
                         })
                         .await
                     }
                 });
-                while !OUTER_STARTED.load(SeqCst) {
+                while !started.load(SeqCst) {
                     tokio::time::sleep(Duration::from_millis(1)).await;
                 }
                 let shutdown =
                     tokio::task::spawn_blocking(move || pool.shutdown(Duration::from_secs(10)));
-                (
-                    deadline(outer).await.unwrap(),
-                    deadline(shutdown).await.unwrap(),
-                )
+                let outcome = deadline(outer)
+                    .await
+                    .map_err(|error| panic_message(&*error.into_panic()).map(str::to_owned))
+                    .and_then(|outcome| outcome);
+                (outcome, deadline(shutdown).await.unwrap())
             })
         }
     });
     assert_eq!(shutdown, Ok(()));
     eprintln!(
-        "pool shutdown, spawned inner call: caller saw {task_outcome:?}, body ran {} times",
-        INNER_RAN.load(SeqCst)
+        "pool shutdown ({name}): the inner call's caller saw {outcome:?}, its body ran {} times",
+        ran.load(SeqCst)
     );
-    match task_outcome {
-        Ok(_) => assert_eq!(INNER_RAN.load(SeqCst), 1),
+    match outcome {
+        Ok(_) => assert_eq!(ran.load(SeqCst), 1),
         Err(message) => {
             assert_eq!(
-                message.as_deref(),
-                Some("bridge: pool `adv-shut-spawned` is shut down and takes no more calls")
+                message,
+                Some(format!(
+                    "bridge: pool `{name}` is shut down and takes no more calls"
+                ))
             );
-            assert_eq!(INNER_RAN.load(SeqCst), 0, "a refused call ran");
+            assert_eq!(ran.load(SeqCst), 0, "a refused call ran");
         }
     }
+}
+
+/// The inner call made directly by the blocked call's future.
+#[test]
+fn pool_shutdown_while_a_chain_is_nested_on_it() {
+    static RAN: AtomicUsize = AtomicUsize::new(0);
+    shutdown_while_nested("adv-shut-direct", &RAN, |pool, ran| {
+        Box::pin(async move { Ok(run_in(&*pool, move || ran.fetch_add(1, SeqCst)).await) })
+    });
+}
+
+/// The inner call made from a `bridge_runtime::spawn` task of the blocked call, while the
+/// blocked thread keeps waiting: a call the pool refuses must not run on the blocked thread
+/// either (it used to be offered there before the pool refused it, so its caller panicked with
+/// "shut down" while the blocked thread ran it anyway).
+#[test]
+fn pool_shutdown_while_a_chain_is_nested_on_it_from_a_spawned_task() {
+    static RAN: AtomicUsize = AtomicUsize::new(0);
+    shutdown_while_nested("adv-shut-spawned", &RAN, |pool, ran| {
+        Box::pin(async move {
+            let task = bridge_runtime::spawn(async move {
+                run_in(&*pool, move || ran.fetch_add(1, SeqCst)).await
+            });
+            // The blocked thread waits a little longer, running what the chain hands it.
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            task.await
+                .map_err(|error| panic_message(&*error.into_panic()).map(str::to_owned))
+        })
+    });
 }
 
 // ---- Chains that cross each other ---------------------------------------------------------------
