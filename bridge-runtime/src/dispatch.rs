@@ -88,13 +88,7 @@ impl CallSite {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        call(
-            self,
-            Target::<DefaultExecutor>::Default,
-            future::ready(()),
-            |()| f(),
-        )
-        .await
+        dispatch_default(self, f).await
     }
 
     /// Runs `f` on `executor`, as [`run_in`] does, recorded under this site's name and within
@@ -105,7 +99,7 @@ impl CallSite {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        call(self, Target::On(executor), future::ready(()), |()| f()).await
+        dispatch(self, executor, f).await
     }
 
     /// The site's identity in a [`Chain`].
