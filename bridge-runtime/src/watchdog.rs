@@ -52,7 +52,9 @@
 //! # Cost and limits
 //!
 //! While the runtime is healthy the watchdog costs one task wake-up and a few atomic reads every
-//! quarter of the threshold, nothing on the runtime's own paths: no hook, no instrumented poll.
+//! quarter of the threshold (and, on Linux, one read of `/proc/self/task/TID/schedstat` per
+//! runtime thread, on the monitor's thread), nothing on the runtime's own paths: no hook, no
+//! instrumented poll.
 //!
 //! - A stall is measured from the checks that see it, to within a quarter of the threshold
 //!   (ping) or half of it (workers), and reported as at least that long: a stall shorter than
@@ -364,13 +366,17 @@ impl Monitor {
             }
             // Checked without the lock, so that a drop does not wait for a check.
             drop(stop);
-            self.check_workers();
-            self.check_ping();
+            // The runtime threads' run-queue times, read once per check for both probes, once
+            // the thread that last ran the probe (and its siblings) are known.
+            self.learn(self.shared.answered_by.load(Relaxed));
+            let waits = schedstat::sample(&self.threads);
+            self.check_workers(&waits);
+            self.check_ping(&waits);
             stop = shared.stop.lock().unwrap_or_else(PoisonError::into_inner);
         }
     }
 
-    fn check_workers(&mut self) {
+    fn check_workers(&mut self, waits: &[(u64, Duration)]) {
         let threshold = self.shared.threshold;
         for (index, lane) in self.workers.iter_mut().enumerate() {
             let now = Instant::now();
@@ -382,14 +388,7 @@ impl Monitor {
                     // The worker's own wait for a CPU; until the probe has shown which thread
                     // it is, the most any runtime thread waited meanwhile, which tells an
                     // overloaded machine just as well.
-                    let waited = lane
-                        .waited_at_change
-                        .iter()
-                        .filter(|(thread, _)| lane.thread.is_none_or(|own| own == *thread))
-                        .filter_map(|(thread, then)| {
-                            Some(schedstat::waited(*thread)?.saturating_sub(*then))
-                        })
-                        .max();
+                    let waited = schedstat::most_waited(&lane.waited_at_change, waits, lane.thread);
                     report(
                         &self.shared,
                         stall,
@@ -404,7 +403,7 @@ impl Monitor {
                 }
                 lane.seen = seen;
                 lane.changed = now;
-                lane.waited_at_change = schedstat::sample(&self.threads);
+                lane.waited_at_change = waits.to_vec();
                 lane.warned = false;
                 continue;
             }
@@ -424,10 +423,9 @@ impl Monitor {
         }
     }
 
-    fn check_ping(&mut self) {
+    fn check_ping(&mut self, waits: &[(u64, Duration)]) {
         let threshold = self.shared.threshold;
         let now = Instant::now();
-        self.learn(self.shared.answered_by.load(Relaxed));
         if let Some(sent) = self.sent {
             let answered = self.shared.answered.load(Relaxed);
             if answered == 0 {
@@ -446,17 +444,10 @@ impl Monitor {
             let waited = ran.saturating_duration_since(sent);
             let seen_by_workers = self.workers.iter().any(|lane| lane.frozen_until.is_some())
                 || self.worker_stall_ended.is_some_and(|ended| ended >= sent);
-            self.learn(self.shared.answered_by.load(Relaxed));
             if waited > threshold && !seen_by_workers {
                 // A ready task waits for any worker: the most any runtime thread waited for a
                 // CPU meanwhile is what the OS took from the runtime.
-                let for_cpu = self
-                    .waited_at_send
-                    .iter()
-                    .filter_map(|(thread, then)| {
-                        Some(schedstat::waited(*thread)?.saturating_sub(*then))
-                    })
-                    .max();
+                let for_cpu = schedstat::most_waited(&self.waited_at_send, waits, None);
                 report(
                     &self.shared,
                     waited,
@@ -475,7 +466,7 @@ impl Monitor {
         self.shared.answered.store(0, Relaxed);
         // The run-queue time of every runtime thread known, to tell how much of a stall that
         // thread spent waiting for a CPU.
-        self.waited_at_send = schedstat::sample(&self.threads);
+        self.waited_at_send = waits.to_vec();
         self.shared.ping.notify_one();
         // Timed once the ping is out: if this thread waits for a CPU before it gets the ping
         // out, that is no delay of the runtime's.
@@ -598,6 +589,21 @@ mod schedstat {
             .iter()
             .filter_map(|&thread| Some((thread, waited(thread)?)))
             .collect()
+    }
+
+    /// The most any thread (or only `thread`, if given) waited for a CPU between two samples.
+    pub(super) fn most_waited(
+        then: &[(u64, Duration)],
+        now: &[(u64, Duration)],
+        thread: Option<u64>,
+    ) -> Option<Duration> {
+        then.iter()
+            .filter(|(id, _)| thread.is_none_or(|only| only == *id))
+            .filter_map(|(id, before)| {
+                let (_, after) = now.iter().find(|(other, _)| other == id)?;
+                Some(after.saturating_sub(*before))
+            })
+            .max()
     }
 
     /// How long the thread `id` of this process has waited on a run queue, in all.
