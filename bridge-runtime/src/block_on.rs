@@ -93,6 +93,16 @@ pub(crate) fn run<F: Future>(future: F, on_worker: impl FnOnce() -> F::Output) -
     }
 }
 
+/// Panics as tokio does where it refuses to block (this thread drives a runtime: the body of a
+/// multi-thread runtime's `block_on`), for [`unless_refused`] to turn into the caller's
+/// message; anywhere else it returns at once. For blocking waits that tokio does not check
+/// itself.
+pub(crate) fn refuse_if_driving() {
+    if let Ok(runtime) = Handle::try_current() {
+        runtime.block_on(async {});
+    }
+}
+
 /// Runs `block`, which blocks this thread the way tokio does (`Handle::block_on`,
 /// `Mutex::blocking_lock`); if tokio refuses because this thread drives a runtime (the body of
 /// a multi-thread runtime's `block_on`, which nothing else tells apart from a thread that merely

@@ -194,6 +194,15 @@ impl Blocked {
         self.home.is_some()
     }
 
+    /// The executor this blocked thread belongs to, owned: where the calls it must not run
+    /// nested go instead (see `serial.rs`).
+    pub(crate) fn relay(&self) -> crate::serial::Relay {
+        match &self.home {
+            Some(home) => Box::new(Arc::clone(home)),
+            None => Box::new(crate::executor::DefaultExecutor),
+        }
+    }
+
     /// Hands a thread-sensitive call to this blocked thread-sensitive thread.
     pub(crate) fn run_here(&self, job: Job) {
         if let Err(Offered::Only(job) | Offered::Either(job)) = self.offer(Offered::Only(job)) {

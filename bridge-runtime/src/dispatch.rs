@@ -15,6 +15,7 @@ use tracing::subscriber::NoSubscriber;
 use crate::chain::{Blocked, Chain};
 use crate::executor::{DefaultExecutor, Executor, Job, Lane};
 use crate::metrics::{Admitted, Dispatched, Ended, Recorder};
+use crate::serial::{Drain, Serial};
 use crate::{linger, sensitive};
 
 /// A named place that dispatches blocking calls: its name, its optional concurrency limit and
@@ -204,7 +205,7 @@ type Finished<R> = (Outcome<R>, Option<Ended>);
 
 /// Where a call is to run.
 pub(crate) enum Target<'a, E: ?Sized> {
-    /// The [`DefaultExecutor`], through tokio's own join handle inside a runtime.
+    /// The [`DefaultExecutor`].
     Default,
     /// The thread-sensitive thread of the call's chain: a blocked one, its scope's, or the
     /// global one.
@@ -236,16 +237,20 @@ impl<'a, E: ?Sized> Target<'a, E> {
 ///    of the chain that is blocked in `block_on` and serves the target (see `chain.rs`), else
 ///    the target executor;
 /// 2. start the call's queue wait, and wait (asynchronously, FIFO) for a slot if the call site
-///    has a limit, then for `wait`: a handle's limit slot and its object, which `f` receives;
+///    has a limit, then for `wait`: a handle's limit slot (and a `concurrent_reads` handle's
+///    lock), which `f` receives;
 /// 3. count the call and capture the caller's `tracing` subscriber and span;
-/// 4. hand the call over. From here on it runs to completion even if this future is dropped,
-///    and the limit slot is held until it does. On its thread its queue wait ends, its run
-///    time is measured and a panic is counted;
+/// 4. hand the call over: to its thread, or, for the calls of a default handle (`serial`), to
+///    the queue of calls waiting for the object, which the call holding the object's turn runs
+///    (see `serial.rs`). From here on it runs to completion even if this future is dropped
+///    (unless it still waits for its object then), and the limit slot is held until it does.
+///    On its thread its queue wait ends, its run time is measured and a panic is counted;
 /// 5. await the outcome; a panic is re-raised with its original payload.
 pub(crate) async fn call<E, W, F, R>(
     site: &'static CallSite,
     target: Target<'_, E>,
     wait: W,
+    serial: Option<&Arc<Serial>>,
     f: F,
 ) -> R
 where
@@ -262,7 +267,7 @@ where
     let (admitted, held) = site.admit(&chain, wait).await;
     let holds = admitted.holds_slot().then(|| site.address());
     let call = prepare(admitted, chain, route.lane(), holds, move || f(held));
-    let outcome = route.hand_over(call).outcome().await;
+    let outcome = route.hand_over(serial, call).outcome().await;
     finish(site, outcome)
 }
 
@@ -270,8 +275,6 @@ where
 /// that [`ThreadSensitive::require_scope`](crate::ThreadSensitive::require_scope) refuses is
 /// refused before it counts).
 enum Route<'a, E: ?Sized> {
-    /// tokio's blocking pool, through its join handle: the default executor inside a runtime.
-    Tokio(tokio::runtime::Handle),
     /// An executor, with no thread of the chain blocked on it.
     Executor(Resolved<'a, E>),
     /// A thread of the chain blocked in `block_on` that serves the executor.
@@ -304,117 +307,92 @@ impl<'a, E: Executor + ?Sized> Route<'a, E> {
         };
         match chain.blocked_on(resolved.executor().__lane()) {
             Some(blocked) => Route::Blocked(resolved, Arc::clone(blocked)),
-            None => match (&resolved, tokio::runtime::Handle::try_current()) {
-                (Resolved::Default, Ok(runtime)) => Route::Tokio(runtime),
-                _ => Route::Executor(resolved),
-            },
+            None => Route::Executor(resolved),
         }
     }
 
     fn lane(&self) -> Lane {
         match self {
-            Route::Tokio(_) => Lane::Default,
             Route::Executor(resolved) | Route::Blocked(resolved, _) => resolved.executor().__lane(),
         }
     }
 
     /// Hands the call over; from here on it runs to completion whatever happens to its caller.
+    ///
+    /// With `serial`, the call needs the object of that queue: it queues behind the call that
+    /// has the object's turn, or takes the turn and is handed over as a [`Drain`] that runs the
+    /// calls queued behind it too.
     fn hand_over<R: Send + 'static>(
         self,
+        serial: Option<&Arc<Serial>>,
         call: impl FnOnce() -> Finished<R> + Send + 'static,
     ) -> Pending<R> {
-        match self {
-            // The outcome comes back through tokio's own join handle, with no job box on top of
-            // the task tokio allocates anyway. Dropping a join handle never cancels a blocking
-            // task, so a started call still ends. A call tokio drops unrun (its runtime shut
-            // down first) is rescued onto the fallback pool, and its outcome comes back through
-            // the channel.
-            Route::Tokio(runtime) => {
-                let (rescue, rescued) = oneshot::channel();
-                let call = Rescue {
-                    call: Some(call),
-                    rescue: Some(rescue),
-                };
-                Pending::Tokio(runtime.spawn_blocking(move || call.run()), rescued)
-            }
+        let (reply, outcome) = oneshot::channel();
+        // A call that waits for its object is not under way until it has it: if its caller has
+        // gone by then, it runs nothing.
+        let job = job(serial.is_some(), reply, call);
+        let job = match serial {
+            None => job,
+            Some(serial) => match serial.enqueue(job) {
+                None => {
+                    return Pending {
+                        outcome,
+                        at_once: false,
+                    };
+                }
+                Some(first) => {
+                    let relay = match &self {
+                        Route::Executor(_) => None,
+                        Route::Blocked(_, blocked) => Some(blocked.relay()),
+                    };
+                    Drain::new(Arc::clone(serial), first, relay).into_job()
+                }
+            },
+        };
+        let at_once = match self {
             Route::Executor(resolved) => {
                 let executor = resolved.executor();
                 let at_once = executor.__starts_at_once();
-                Pending::Reply(through(|job| executor.execute(job), call), at_once)
+                executor.execute(job);
+                at_once
             }
             Route::Blocked(resolved, blocked) => {
-                let reply = if blocked.is_sensitive() {
-                    through(|job| blocked.run_here(job), call)
+                if blocked.is_sensitive() {
+                    blocked.run_here(job);
                 } else {
-                    through(|job| blocked.offer_either(resolved.executor(), job), call)
-                };
-                Pending::Reply(reply, false)
+                    blocked.offer_either(resolved.executor(), job);
+                }
+                false
             }
-        }
-    }
-}
-
-/// A call handed to tokio's blocking pool, sent to the fallback pool if tokio drops it unrun
-/// (see [`Rescued`](crate::executor::Rescued)): its outcome then comes back through `rescue`.
-struct Rescue<C: FnOnce() -> Finished<R> + Send + 'static, R: Send + 'static> {
-    call: Option<C>,
-    rescue: Option<oneshot::Sender<Finished<R>>>,
-}
-
-impl<C: FnOnce() -> Finished<R> + Send + 'static, R: Send + 'static> Rescue<C, R> {
-    fn run(mut self) -> Finished<R> {
-        let call = self.call.take().expect("a call is run once");
-        call()
-    }
-}
-
-impl<C: FnOnce() -> Finished<R> + Send + 'static, R: Send + 'static> Drop for Rescue<C, R> {
-    fn drop(&mut self) {
-        if let (Some(call), Some(rescue)) = (self.call.take(), self.rescue.take()) {
-            crate::executor::fallback().execute(Job::new(move || {
-                let _ = rescue.send(call());
-            }));
-        }
+        };
+        Pending { outcome, at_once }
     }
 }
 
 /// A call handed over, its outcome to come.
-enum Pending<R> {
-    Tokio(
-        tokio::task::JoinHandle<Finished<R>>,
-        oneshot::Receiver<Finished<R>>,
-    ),
-    /// With whether the call is expected to start at once on an awake thread: the caller then
-    /// looks for its outcome a few times before it parks.
-    Reply(oneshot::Receiver<Finished<R>>, bool),
+struct Pending<R> {
+    outcome: oneshot::Receiver<Finished<R>>,
+    /// The call is expected to start at once on an awake thread: the caller then looks for its
+    /// outcome a few times before it parks.
+    at_once: bool,
 }
 
 impl<R> Pending<R> {
     /// The outcome; `None` if the call was dropped without running.
     async fn outcome(self) -> Option<Finished<R>> {
-        match self {
-            Pending::Tokio(join, rescued) => match join.await {
-                Ok(finished) => Some(finished),
-                // Cancelled unrun by a runtime shutting down: the call runs on the fallback
-                // pool instead (see `Rescue`).
-                Err(_) => rescued.await.ok(),
-            },
-            Pending::Reply(mut outcome, at_once) => {
-                if at_once {
-                    // A short call on an awake thread is done within a yield or two: catching
-                    // it here saves parking this thread and waking it again, which costs more
-                    // than the call.
-                    for _ in 0..linger::REPLY_YIELDS {
-                        match outcome.try_recv() {
-                            Ok(outcome) => return Some(outcome),
-                            Err(oneshot::error::TryRecvError::Closed) => return None,
-                            Err(oneshot::error::TryRecvError::Empty) => std::thread::yield_now(),
-                        }
-                    }
+        let mut outcome = self.outcome;
+        if self.at_once {
+            // A short call on an awake thread is done within a yield or two: catching it here
+            // saves parking this thread and waking it again, which costs more than the call.
+            for _ in 0..linger::REPLY_YIELDS {
+                match outcome.try_recv() {
+                    Ok(outcome) => return Some(outcome),
+                    Err(oneshot::error::TryRecvError::Closed) => return None,
+                    Err(oneshot::error::TryRecvError::Empty) => std::thread::yield_now(),
                 }
-                outcome.await.ok()
             }
         }
+        outcome.await.ok()
     }
 }
 
@@ -443,7 +421,10 @@ where
     F: FnOnce() -> R + Send + 'static,
     R: Send + 'static,
 {
-    call(site, Target::On(executor), future::ready(()), |()| f()).await
+    call(site, Target::On(executor), future::ready(()), None, |()| {
+        f()
+    })
+    .await
 }
 
 /// [`call`] on the [`DefaultExecutor`]: what plain twins and [`to_thread`] use.
@@ -457,6 +438,7 @@ where
         site,
         Target::<DefaultExecutor>::Default,
         future::ready(()),
+        None,
         |()| f(),
     )
     .await
@@ -475,6 +457,7 @@ where
         site,
         Target::<DefaultExecutor>::Sensitive,
         future::ready(()),
+        None,
         |()| f(),
     )
     .await
@@ -505,26 +488,29 @@ where
     }
 }
 
-/// Hands `call` as a [`Job`] to `hand_over`, and returns where its outcome will come; the
-/// channel is closed unsent if the job is dropped without running.
-fn through<R>(
-    hand_over: impl FnOnce(Job),
+/// `call` as a [`Job`] that sends its outcome to `reply`; the channel is closed unsent if the
+/// job is dropped without running. With `abandoned_runs_nothing`, a call whose caller has gone
+/// by the time it starts is dropped instead.
+fn job<R>(
+    abandoned_runs_nothing: bool,
+    reply: oneshot::Sender<Finished<R>>,
     call: impl FnOnce() -> Finished<R> + Send + 'static,
-) -> oneshot::Receiver<Finished<R>>
+) -> Job
 where
     R: Send + 'static,
 {
-    let (reply, outcome) = oneshot::channel();
     // The worker runs the call inside the caller's runtime, as tokio's blocking pool does, so
     // that `block_on` there uses it and `tokio::spawn` works.
     let runtime = tokio::runtime::Handle::try_current().ok();
-    hand_over(Job::new(move || {
+    Job::new(move || {
+        if abandoned_runs_nothing && reply.is_closed() {
+            return;
+        }
         let _entered = runtime.as_ref().map(tokio::runtime::Handle::enter);
         // The caller may have gone away; the call has still run to completion. Dropping an
         // unsent outcome may panic: `Job::run` catches that.
         let _ = reply.send(call());
-    }));
-    outcome
+    })
 }
 
 /// The caller's side of the outcome: the call's metrics recorded, then the value, or the

@@ -5,6 +5,7 @@ use std::fmt;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 
+use crate::default_pool;
 use crate::pool::Pool;
 
 /// One bridged call, ready to run on a thread that may block.
@@ -186,8 +187,12 @@ impl<E: Executor, F: FnOnce() -> E + Send> Executor for LazyLock<E, F> {
 
 /// The executor twins use unless told otherwise.
 ///
-/// - Inside a tokio runtime it hands the job to that runtime's blocking pool, exactly as
-///   [`tokio::task::spawn_blocking`] does.
+/// - Inside a tokio runtime it runs the job on that runtime's blocking pool, as
+///   [`tokio::task::spawn_blocking`] does: on its blocking threads, within its
+///   `max_blocking_threads`, and a runtime that shuts down waits for the calls that are running.
+///   Calls go through a queue that the pool's tasks drain and linger on for a moment before they
+///   give their thread back, so a caller making calls back to back pays a queue push rather
+///   than a thread wake per call.
 /// - Anywhere else (a plain thread, `futures::executor::block_on`, another async runtime) it
 ///   uses a process-wide fallback [`Pool`] named `bridge-fallback`, started lazily, whose
 ///   threads retire when idle.
@@ -196,34 +201,6 @@ impl<E: Executor, F: FnOnce() -> E + Send> Executor for LazyLock<E, F> {
 /// handed over is not lost that way: it runs on the fallback pool instead, without the runtime.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct DefaultExecutor;
-
-/// A job handed to tokio's blocking pool, rescued if tokio drops it unrun.
-///
-/// A runtime that shuts down cancels the blocking tasks that have not started yet, even those
-/// whose callers were told their call is under way: tokio runs only its own "mandatory" tasks
-/// at shutdown. A bridged call handed over must still run, so a job dropped unrun goes to the
-/// fallback pool instead (without the runtime, which is gone).
-pub(crate) struct Rescued(Option<Job>);
-
-impl Rescued {
-    pub(crate) fn new(job: Job) -> Self {
-        Rescued(Some(job))
-    }
-
-    pub(crate) fn run(mut self) {
-        if let Some(job) = self.0.take() {
-            job.run();
-        }
-    }
-}
-
-impl Drop for Rescued {
-    fn drop(&mut self) {
-        if let Some(job) = self.0.take() {
-            FALLBACK.execute(job);
-        }
-    }
-}
 
 /// The pool that runs calls when no tokio runtime is there to run them.
 pub(crate) fn fallback() -> &'static Pool {
@@ -238,11 +215,15 @@ static FALLBACK: LazyLock<Pool> = LazyLock::new(|| Pool::new("bridge-fallback", 
 impl Executor for DefaultExecutor {
     fn execute(&self, job: Job) {
         match tokio::runtime::Handle::try_current() {
-            Ok(handle) => {
-                let job = Rescued::new(job);
-                drop(handle.spawn_blocking(move || job.run()));
-            }
+            Ok(runtime) => default_pool::execute(&runtime, job),
             Err(_) => FALLBACK.execute(job),
+        }
+    }
+
+    fn __starts_at_once(&self) -> bool {
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => default_pool::starts_at_once(&runtime),
+            Err(_) => FALLBACK.__starts_at_once(),
         }
     }
 

@@ -53,11 +53,6 @@
 //!
 //! # How calls are serialised
 //!
-//! The handle keeps the object behind an async lock and each call takes it before it is handed
-//! to a thread, so a caller that waits for the object waits asynchronously (in FIFO order) and
-//! holds no thread. Once taken, the lock goes with the call to the thread and is released when
-//! the sync method returns (or panics).
-//!
 //! | handle | `&self` methods | `&mut self` methods | the object must be |
 //! |---|---|---|---|
 //! | default | one at a time | one at a time | `Send` |
@@ -66,9 +61,15 @@
 //!
 //! The default serialises every call: it is the one that works for every `Send` object, and
 //! legacy objects that own a connection (`rusqlite::Connection`, a `RefCell` cache) are
-//! typically not `Sync`, so sharing `&Store` between threads would not compile anyway. An
-//! object that is `Sync` (its own state behind locks or atomics, a connection pool) lets its
-//! readers run in parallel with `concurrent_reads`, which uses a read-write lock instead.
+//! typically not `Sync`, so sharing `&Store` between threads would not compile anyway. Its
+//! calls queue for the object, in FIFO order, without holding a thread: the first call of an
+//! idle object is handed to a blocking thread, and the calls made while it runs queue behind it
+//! and run back to back on that thread, which gives the thread back once none is left. A busy
+//! object is never idle while calls wait for it, and an idle one holds no thread.
+//!
+//! An object that is `Sync` (its own state behind locks or atomics, a connection pool) lets its
+//! readers run in parallel with `concurrent_reads`, which uses an async read-write lock instead:
+//! a caller waits for it asynchronously, then its call is handed to a thread.
 //!
 //! With `thread_sensitive`, the object is built on, lives on and is dropped on one dedicated
 //! thread that the handle starts for it, and every call is a message to that thread. So the
@@ -76,9 +77,9 @@
 //! thread). When the last clone of the handle is dropped, the thread runs the calls already
 //! queued, drops the object and ends.
 //!
-//! A call is handed to its thread once it has the object (and a slot, with `limit = N`).
-//! From then on it runs to completion even if its future is dropped; a future dropped while it
-//! waits runs nothing.
+//! A call is under way once it has the object (and a slot, with `limit = N`). From then on it
+//! runs to completion even if its future is dropped; a future dropped while its call waits for
+//! the object or a slot runs nothing.
 //!
 //! # Sharing the object with sync code
 //!
@@ -88,7 +89,9 @@
 //! | `thread_sensitive` | `handle.blocking_with(\|store\| ...)` | runs the closure on the object's thread and returns its result |
 //!
 //! These block, so they panic on an async runtime worker thread (as [`block_on`](crate::block_on)
-//! does): async code awaits the handle's methods instead. They also panic, instead of waiting
+//! does): async code awaits the handle's methods instead. A sync caller of a default handle
+//! gets the object before the calls that queue for it after it started waiting, so a busy
+//! queue does not starve it. They also panic, instead of waiting
 //! forever, when called from inside a call that already holds the same object.
 //!
 //! # Adopting a legacy `Arc<Store>`
@@ -116,12 +119,13 @@ use std::panic::{self, AssertUnwindSafe};
 use std::rc::Rc;
 use std::sync::Arc;
 
-use tokio::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use tokio::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use crate::dispatch::{CallSite, Limit, Target, call};
 use crate::executor::{Executor, Job};
 use crate::proof::{SendCell, SyncCell};
 use crate::sensitive::{self, ThreadSensitive};
+use crate::serial::{Serial, SyncTurn};
 
 /// Shared access to the object of a handle, from sync code: what `handle.blocking_read()`
 /// returns. It derefs to the object; calls that need the object wait until it is dropped.
@@ -130,7 +134,7 @@ pub struct ReadGuard<'a, T> {
 }
 
 enum ReadInner<'a, T> {
-    Exclusive(MutexGuard<'a, SendCell<T>>),
+    Exclusive(ExclusiveGuard<'a, T>),
     Shared(RwLockReadGuard<'a, SyncCell<T>>),
 }
 
@@ -141,7 +145,7 @@ pub struct WriteGuard<'a, T> {
 }
 
 enum WriteInner<'a, T> {
-    Exclusive(MutexGuard<'a, SendCell<T>>),
+    Exclusive(ExclusiveGuard<'a, T>),
     Shared(RwLockWriteGuard<'a, SyncCell<T>>),
 }
 
@@ -260,7 +264,7 @@ where
     R: Send + 'static,
 {
     let target = Target::or_default(executor);
-    call(site, target, Limit::acquire(limit), |_slot| f()).await
+    call(site, target, Limit::acquire(limit), None, |_slot| f()).await
 }
 
 /// [`run`] for a `thread_sensitive` handle: an associated fn has no object, so it runs as a
@@ -274,7 +278,7 @@ where
     R: Send + 'static,
 {
     let target = Target::<ThreadSensitive>::Sensitive;
-    call(site, target, Limit::acquire(limit), |_slot| f()).await
+    call(site, target, Limit::acquire(limit), None, |_slot| f()).await
 }
 
 thread_local! {
@@ -331,49 +335,98 @@ fn refused(handle: &str, accessor: &str) -> ! {
     )
 }
 
-/// The state of a handle without `thread_sensitive` or `concurrent_reads`: the object behind
-/// an async mutex, so every call runs alone. The object was proven `Send` when the handle was
-/// made ([`send_object`](crate::__private::send_object)).
+/// The state of a handle without `thread_sensitive` or `concurrent_reads`: the object, and the
+/// queue of calls waiting for it, which run one at a time, back to back, on the thread of the
+/// call that has the object's turn (see `serial.rs`). The object was proven `Send` when the
+/// handle was made ([`send_object`](crate::__private::send_object)).
 #[doc(hidden)]
 pub struct Exclusive<T> {
-    lock: Arc<Mutex<SendCell<T>>>,
+    shared: Arc<ExclusiveShared<T>>,
+}
+
+struct ExclusiveShared<T> {
+    /// Taken by each call as it runs (never contended by another call: the queue runs them one
+    /// at a time) and by sync callers' guards.
+    object: std::sync::Mutex<SendCell<T>>,
+    serial: Arc<Serial>,
+}
+
+impl<T> ExclusiveShared<T> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, SendCell<T>> {
+        // A call that panicked left the object as a direct call would have: usable.
+        self.object
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }
 
 impl<T> Exclusive<T> {
     /// Takes ownership of `object`.
     pub fn new(object: SendCell<T>) -> Self {
         Exclusive {
-            lock: Arc::new(Mutex::new(object)),
+            shared: Arc::new(ExclusiveShared {
+                object: std::sync::Mutex::new(object),
+                serial: Arc::default(),
+            }),
         }
     }
 
     fn address(&self) -> usize {
-        Arc::as_ptr(&self.lock) as *const () as usize
+        Arc::as_ptr(&self.shared) as *const () as usize
+    }
+
+    /// Waits for the object as a sync caller: ahead of the calls queued for it, which wait
+    /// until the guard is dropped.
+    fn sync_lock(&self, handle: &'static str, accessor: &str) -> ExclusiveGuard<'_, T> {
+        refuse_nested(self.address(), &format_args!("`{handle}::{accessor}`"));
+        blocking(handle, accessor, || {
+            crate::block_on::refuse_if_driving();
+            let turn = self.shared.serial.sync_turn();
+            ExclusiveGuard {
+                object: self.shared.lock(),
+                _turn: turn,
+            }
+        })
     }
 
     /// `handle.blocking_read()`.
     pub fn blocking_read(&self, handle: &'static str) -> ReadGuard<'_, T> {
-        refuse_nested(self.address(), &format_args!("`{handle}::blocking_read`"));
         ReadGuard {
-            inner: ReadInner::Exclusive(blocking(handle, "blocking_read", || {
-                self.lock.blocking_lock()
-            })),
+            inner: ReadInner::Exclusive(self.sync_lock(handle, "blocking_read")),
         }
     }
 
     /// `handle.blocking_write()`.
     pub fn blocking_write(&self, handle: &'static str) -> WriteGuard<'_, T> {
-        refuse_nested(self.address(), &format_args!("`{handle}::blocking_write`"));
         WriteGuard {
-            inner: WriteInner::Exclusive(blocking(handle, "blocking_write", || {
-                self.lock.blocking_lock()
-            })),
+            inner: WriteInner::Exclusive(self.sync_lock(handle, "blocking_write")),
         }
     }
 }
 
+/// A sync caller's hold on a default handle's object.
+struct ExclusiveGuard<'a, T> {
+    object: std::sync::MutexGuard<'a, SendCell<T>>,
+    /// Dropped after `object`: the calls waiting for the object go on once it is released.
+    _turn: SyncTurn<'a>,
+}
+
+impl<T> Deref for ExclusiveGuard<'_, T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.object
+    }
+}
+
+impl<T> DerefMut for ExclusiveGuard<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.object
+    }
+}
+
 impl<T: 'static> Exclusive<T> {
-    /// A call of a method: waits for the object, then runs on `executor` or the default one.
+    /// A call of a method: queues for the object, and runs on `executor` or the default one.
     pub async fn call<E, R, A>(
         &self,
         site: &'static CallSite,
@@ -388,12 +441,12 @@ impl<T: 'static> Exclusive<T> {
     {
         let address = self.address();
         refuse_nested(address, &format_args!("`{}`", site.name()));
-        let lock = Arc::clone(&self.lock);
-        let wait = async move { (Limit::acquire(limit).await, lock.lock_owned().await) };
+        let shared = Arc::clone(&self.shared);
         let target = Target::or_default(executor);
-        call(site, target, wait, move |(_slot, mut object)| {
+        let serial = Some(&self.shared.serial);
+        call(site, target, Limit::acquire(limit), serial, move |_slot| {
             let _inside = Inside::enter(address);
-            access.with_mut(&mut object)
+            access.with_mut(&mut shared.lock())
         })
         .await
     }
@@ -402,7 +455,7 @@ impl<T: 'static> Exclusive<T> {
 impl<T> Clone for Exclusive<T> {
     fn clone(&self) -> Self {
         Exclusive {
-            lock: Arc::clone(&self.lock),
+            shared: Arc::clone(&self.shared),
         }
     }
 }
@@ -410,7 +463,8 @@ impl<T> Clone for Exclusive<T> {
 impl<T> fmt::Debug for Exclusive<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Exclusive")
-            .field("handles", &Arc::strong_count(&self.lock))
+            .field("handles", &Arc::strong_count(&self.shared))
+            .field("calls", &self.shared.serial)
             .finish_non_exhaustive()
     }
 }
@@ -477,14 +531,14 @@ impl<T: 'static> ReadWrite<T> {
         let target = Target::or_default(executor);
         if A::MUT {
             let wait = async move { (Limit::acquire(limit).await, lock.write_owned().await) };
-            call(site, target, wait, move |(_slot, mut object)| {
+            call(site, target, wait, None, move |(_slot, mut object)| {
                 let _inside = Inside::enter(address);
                 access.with_mut(&mut object)
             })
             .await
         } else {
             let wait = async move { (Limit::acquire(limit).await, lock.read_owned().await) };
-            call(site, target, wait, move |(_slot, object)| {
+            call(site, target, wait, None, move |(_slot, object)| {
                 let _inside = Inside::enter(address);
                 access.with_ref(&object)
             })
@@ -618,7 +672,7 @@ impl<T: 'static> Dedicated<T> {
         R: Send + 'static,
     {
         let target = Target::On(&self.thread.executor);
-        call(site, target, Limit::acquire(limit), |_slot| f()).await
+        call(site, target, Limit::acquire(limit), None, |_slot| f()).await
     }
 
     /// A call of a method, on the object's thread.
@@ -633,7 +687,7 @@ impl<T: 'static> Dedicated<T> {
         A: Access<T, R>,
     {
         let target = Target::On(&self.thread.executor);
-        call(site, target, Limit::acquire(limit), move |_slot| {
+        call(site, target, Limit::acquire(limit), None, move |_slot| {
             access_object::<T, R, A>(&format_args!("`{}`", site.name()), access)
         })
         .await

@@ -77,6 +77,7 @@
 
 mod block_on;
 mod chain;
+mod default_pool;
 mod dispatch;
 mod executor;
 pub mod handle;
@@ -86,6 +87,7 @@ mod pool;
 mod proof;
 mod sensitive;
 mod sent_error;
+mod serial;
 mod sync_only;
 pub mod watchdog;
 

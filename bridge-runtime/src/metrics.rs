@@ -65,14 +65,26 @@
 //!
 //! Recording takes three clock reads and six relaxed atomic additions on counters that belong to
 //! the call site: no lock, and nothing shared between different fns. The clock is the CPU's
-//! time-stamp counter where it is invariant (x86_64), `Instant` elsewhere. A site's counters
-//! are allocated and registered (under a lock) once, on its first call. The cost per call is
-//! measured by `cargo bench -p bridge-runtime --bench overhead`. A snapshot is a set of relaxed
-//! reads, so a snapshot taken while calls run may be off by the calls in progress.
+//! time-stamp counter where it is invariant (x86_64), `Instant` elsewhere. Two of the additions
+//! (into and out of the in-flight count) are on a counter that every thread calling the site
+//! shares, since the peak must be the true count in flight at each admission. The four others
+//! (a bucket and the total of each histogram) go to the recording thread's own shard of the
+//! site's sums, so that threads calling one site at once do not pass its cache lines back and
+//! forth: on 2 CPUs, two threads recording on one site at once went from 190 to 540 ns per call
+//! (depending on where the two CPUs sit) to 80 to 115 ns, against about 46 ns for one thread.
+//!
+//! A site has up to 8 shards of about 8 KiB each, each allocated when a thread first records in
+//! it. A thread takes the shard the fewest live threads use, so that no two threads share one
+//! as long as at most 8 live threads have recorded, and a site called from one thread holds one
+//! shard: a site takes 8 to 63 KiB. Its other counters are allocated and registered (under a
+//! lock) once, on its first call. The cost per call is measured by `cargo bench -p
+//! bridge-runtime --bench overhead`. A snapshot is a set of relaxed reads, so a snapshot taken
+//! while calls run may be off by the calls in progress.
 
+use std::cell::Cell;
 use std::fmt::{self, Write as _};
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
-use std::sync::{Mutex, PoisonError};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
+use std::sync::{Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
 use tokio::sync::SemaphorePermit;
@@ -89,20 +101,36 @@ static REGISTRY: Mutex<Vec<&'static Recorder>> = Mutex::new(Vec::new());
 pub(crate) struct Recorder {
     name: &'static str,
     flight: Flight,
-    queue_wait: Histogram,
-    run_time: Histogram,
+    /// What is only ever added up (the histograms, the panics), striped over shards: each
+    /// thread records in its own shard (see [`shard_index`]), so that threads recording on one
+    /// site at once do not fight over its cache lines. A shard is allocated when a thread
+    /// first records in it.
+    shards: [OnceLock<Box<Shard>>; SHARDS],
     /// The site's handles in the `metrics` facade's recorder.
     #[cfg(feature = "metrics")]
     export: export::Export,
 }
 
-/// The counters every call changes on its way in and out, on a cache line of their own.
+/// The counters every call changes on its way in and out, on a cache line of their own: the
+/// only counters of a site that every thread shares, since the peak must be the true count in
+/// flight at an admission.
 #[repr(align(64))]
 struct Flight {
     in_flight: AtomicU64,
     peak_in_flight: AtomicU64,
-    /// Calls handed over that an executor dropped without running them.
+    /// Calls handed over that never ran (see [`FnMetrics::dropped`]).
     dropped: AtomicU64,
+}
+
+/// The shards of a site's counters: at most this many threads record on one site without
+/// sharing a shard's cache lines.
+const SHARDS: usize = 8;
+
+/// One stripe of a site's sums: what the threads that share it recorded.
+#[repr(align(64))]
+struct Shard {
+    queue_wait: Histogram,
+    run_time: Histogram,
     panics: AtomicU64,
 }
 
@@ -130,10 +158,8 @@ impl Recorder {
                 in_flight: AtomicU64::new(0),
                 peak_in_flight: AtomicU64::new(0),
                 dropped: AtomicU64::new(0),
-                panics: AtomicU64::new(0),
             },
-            queue_wait: Histogram::new(),
-            run_time: Histogram::new(),
+            shards: [const { OnceLock::new() }; SHARDS],
             #[cfg(feature = "metrics")]
             export: export::Export::register(name),
         }));
@@ -141,9 +167,20 @@ impl Recorder {
         recorder
     }
 
+    /// The shard of the current thread.
+    #[inline]
+    fn shard(&self) -> &Shard {
+        self.shards[shard_index()].get_or_init(|| Box::new(Shard::new()))
+    }
+
     fn snapshot(&self) -> FnMetrics {
         let flight = &self.flight;
-        let run_time = self.run_time.snapshot();
+        let shards: Vec<&Shard> = self
+            .shards
+            .iter()
+            .filter_map(|s| s.get().map(|s| &**s))
+            .collect();
+        let run_time = timing(shards.iter().map(|s| &s.run_time));
         let in_flight = flight.in_flight.load(Relaxed);
         let dropped = flight.dropped.load(Relaxed);
         FnMetrics {
@@ -152,9 +189,77 @@ impl Recorder {
             dropped,
             in_flight,
             peak_in_flight: flight.peak_in_flight.load(Relaxed),
-            panics: flight.panics.load(Relaxed),
-            queue_wait: self.queue_wait.snapshot(),
+            panics: shards.iter().map(|s| s.panics.load(Relaxed)).sum(),
+            queue_wait: timing(shards.iter().map(|s| &s.queue_wait)),
             run_time,
+        }
+    }
+}
+
+impl Shard {
+    fn new() -> Self {
+        Shard {
+            queue_wait: Histogram::new(),
+            run_time: Histogram::new(),
+            panics: AtomicU64::new(0),
+        }
+    }
+}
+
+/// Threads that have a shard and are alive, per shard.
+static THREADS_PER_SHARD: [AtomicUsize; SHARDS] = [const { AtomicUsize::new(0) }; SHARDS];
+
+thread_local! {
+    static THREAD_SHARD: ThreadShard = const { ThreadShard(Cell::new(None)) };
+}
+
+/// The shard the current thread records in, chosen at its first record.
+struct ThreadShard(Cell<Option<usize>>);
+
+impl Drop for ThreadShard {
+    fn drop(&mut self) {
+        if let Some(index) = self.0.get() {
+            THREADS_PER_SHARD[index].fetch_sub(1, Relaxed);
+        }
+    }
+}
+
+/// The index of the shard the current thread records in: on its first record, the shard
+/// with the fewest live threads (the first of them), so that up to [`SHARDS`] threads never
+/// share one, and the shards of a site used by few threads are never allocated. A thread
+/// whose thread-locals are gone (a record in a thread-local's destructor) uses the first.
+#[inline]
+fn shard_index() -> usize {
+    THREAD_SHARD
+        .try_with(|shard| match shard.0.get() {
+            Some(index) => index,
+            None => {
+                let index = join_least_used_shard();
+                shard.0.set(Some(index));
+                index
+            }
+        })
+        .unwrap_or(0)
+}
+
+/// Counts the current thread in the shard with the fewest live threads, the first of them, and
+/// returns its index. Two threads choosing at once do not both take the same free shard.
+#[cold]
+fn join_least_used_shard() -> usize {
+    loop {
+        let counts = THREADS_PER_SHARD
+            .each_ref()
+            .map(|count| count.load(Relaxed));
+        let (index, &threads) = counts
+            .iter()
+            .enumerate()
+            .min_by_key(|&(_, &threads)| threads)
+            .expect("there are shards");
+        if THREADS_PER_SHARD[index]
+            .compare_exchange(threads, threads + 1, Relaxed, Relaxed)
+            .is_ok()
+        {
+            return index;
         }
     }
 }
@@ -261,10 +366,11 @@ impl Drop for Ended {
         let recorder = self.flight.recorder;
         let queue_wait = clock::nanos_between(self.queued, self.started);
         let run_time = clock::nanos_between(self.started, self.ended);
-        recorder.queue_wait.record(queue_wait);
-        recorder.run_time.record(run_time);
+        let shard = recorder.shard();
+        shard.queue_wait.record(queue_wait);
+        shard.run_time.record(run_time);
         if self.panicked {
-            recorder.flight.panics.fetch_add(1, Relaxed);
+            shard.panics.fetch_add(1, Relaxed);
         }
         #[cfg(feature = "metrics")]
         recorder.export.ended(queue_wait, run_time, self.panicked);
@@ -302,9 +408,8 @@ const SUB: u64 = 1 << SUB_BITS;
 /// Enough buckets for every `u64` count of nanoseconds.
 const BUCKETS: usize = ((64 - SUB_BITS) as usize + 1) * SUB as usize;
 
-/// A lock-free log-linear histogram of durations, in nanoseconds. Aligned so that the two
-/// histograms of a site, written by different threads, do not share a cache line.
-#[repr(align(64))]
+/// A lock-free log-linear histogram of durations, in nanoseconds: one shard's part of a
+/// site's distribution.
 struct Histogram {
     total: AtomicU64,
     max: AtomicU64,
@@ -327,36 +432,43 @@ impl Histogram {
             self.max.fetch_max(nanos, Relaxed);
         }
     }
+}
 
-    /// The distribution.
-    fn snapshot(&self) -> Timing {
-        let nanos = Duration::from_nanos;
-        let counts: Vec<u64> = self.buckets.iter().map(|b| b.load(Relaxed)).collect();
-        let count: u64 = counts.iter().sum();
-        let max = self.max.load(Relaxed);
-        let percentile = |q: f64| {
-            if count == 0 {
-                return Duration::ZERO;
-            }
-            // The rank of the q-quantile, 1-based: the smallest value with at least q of the
-            // samples at or below it.
-            let rank = ((q * count as f64).ceil() as u64).clamp(1, count);
-            let mut seen = 0;
-            for (index, &n) in counts.iter().enumerate() {
-                seen += n;
-                if seen >= rank {
-                    return nanos(midpoint(index).min(max));
-                }
-            }
-            nanos(max)
-        };
-        Timing {
-            count,
-            total: nanos(self.total.load(Relaxed)),
-            max: nanos(max),
-            p50: percentile(0.50),
-            p99: percentile(0.99),
+/// The distribution recorded in `parts` (a site's shards) together.
+fn timing<'a>(parts: impl Iterator<Item = &'a Histogram>) -> Timing {
+    let nanos = Duration::from_nanos;
+    let mut counts = vec![0u64; BUCKETS];
+    let (mut total, mut max) = (0u64, 0u64);
+    for part in parts {
+        for (sum, bucket) in counts.iter_mut().zip(&part.buckets) {
+            *sum += bucket.load(Relaxed);
         }
+        total = total.wrapping_add(part.total.load(Relaxed));
+        max = max.max(part.max.load(Relaxed));
+    }
+    let count: u64 = counts.iter().sum();
+    let percentile = |q: f64| {
+        if count == 0 {
+            return Duration::ZERO;
+        }
+        // The rank of the q-quantile, 1-based: the smallest value with at least q of the
+        // samples at or below it.
+        let rank = ((q * count as f64).ceil() as u64).clamp(1, count);
+        let mut seen = 0;
+        for (index, &n) in counts.iter().enumerate() {
+            seen += n;
+            if seen >= rank {
+                return nanos(midpoint(index).min(max));
+            }
+        }
+        nanos(max)
+    };
+    Timing {
+        count,
+        total: nanos(total),
+        max: nanos(max),
+        p50: percentile(0.50),
+        p99: percentile(0.99),
     }
 }
 
@@ -414,8 +526,9 @@ pub struct FnMetrics {
     /// Calls handed to an executor, including the `dropped` ones.
     pub calls: u64,
     /// Calls handed over that never ran: an executor refused them (a shut-down `Pool`) or
-    /// dropped them unrun (a runtime shut down with the call still queued). Their callers got
-    /// a panic that names the call.
+    /// dropped them unrun (a runtime shut down with the call still queued), and their callers
+    /// got a panic that names the call; or a default handle's call whose caller had gone (its
+    /// future dropped) while the call waited for the object.
     pub dropped: u64,
     /// Calls handed over and not finished yet.
     pub in_flight: u64,
@@ -774,7 +887,7 @@ mod tests {
         for ms in 1..=100 {
             histogram.record(ms * 1_000_000);
         }
-        let timing = histogram.snapshot();
+        let timing = timing([&histogram].into_iter());
         assert_eq!(timing.count, 100);
         assert_eq!(timing.total, Duration::from_millis(5050));
         assert_eq!(timing.max, Duration::from_millis(100));
@@ -782,6 +895,57 @@ mod tests {
         assert!(near(timing.p50, 50.0), "{:?}", timing.p50);
         assert!(near(timing.p99, 99.0), "{:?}", timing.p99);
         assert_eq!(timing.mean(), Duration::from_micros(50_500));
+    }
+
+    /// More threads than shards record on one site at once: every shard is used, and the
+    /// snapshot adds them up exactly.
+    #[test]
+    fn threads_record_in_shards_that_add_up() {
+        const THREADS: u64 = SHARDS as u64 + 4;
+        const CALLS: u64 = 1_000;
+        let recorder = Recorder::register("metrics::tests::sharded");
+        let record = |panicked| {
+            drop(
+                Dispatched::new(recorder)
+                    .admitted(None)
+                    .start()
+                    .end(panicked),
+            )
+        };
+        let barrier = std::sync::Barrier::new(THREADS as usize);
+        std::thread::scope(|scope| {
+            for _ in 0..THREADS {
+                scope.spawn(|| {
+                    barrier.wait();
+                    record(true);
+                    // Every thread has its shard before any leaves it to another.
+                    barrier.wait();
+                    for call in 1..CALLS {
+                        record(call % 10 == 0);
+                    }
+                });
+            }
+        });
+        let allocated = recorder.shards.iter().filter(|s| s.get().is_some()).count();
+        assert_eq!(allocated, SHARDS);
+        let metrics = recorder.snapshot();
+        assert_eq!(metrics.calls, THREADS * CALLS);
+        assert_eq!(metrics.in_flight, 0);
+        assert_eq!(metrics.dropped, 0);
+        assert!(
+            (1..=THREADS).contains(&metrics.peak_in_flight),
+            "{metrics:?}"
+        );
+        assert_eq!(metrics.panics, THREADS * (1 + (CALLS - 1) / 10));
+        assert_eq!(metrics.queue_wait.count, THREADS * CALLS);
+        assert_eq!(metrics.run_time.count, THREADS * CALLS);
+        let max = recorder
+            .shards
+            .iter()
+            .filter_map(|s| s.get())
+            .map(|s| s.run_time.max.load(Relaxed))
+            .max();
+        assert_eq!(metrics.run_time.max, Duration::from_nanos(max.unwrap()));
     }
 
     #[test]

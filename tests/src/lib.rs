@@ -188,3 +188,26 @@ pub fn stall_a_watched_runtime() -> bridge_runtime::metrics::Stalls {
         watchdog.stalls()
     })
 }
+
+/// A gate that blocking code waits at until the test opens it.
+#[derive(Clone, Debug, Default)]
+pub struct Gate(std::sync::Arc<(std::sync::Mutex<bool>, std::sync::Condvar)>);
+
+impl Gate {
+    /// Lets every waiter (and every later one) through.
+    pub fn open(&self) {
+        *self.0.0.lock().unwrap() = true;
+        self.0.1.notify_all();
+    }
+
+    /// Waits until the gate is open, panicking after [`DEADLINE`].
+    pub fn wait(&self) {
+        let open = self.0.0.lock().unwrap();
+        let (_open, timeout) = self
+            .0
+            .1
+            .wait_timeout_while(open, DEADLINE, |open| !*open)
+            .unwrap();
+        assert!(!timeout.timed_out(), "the gate never opened");
+    }
+}

@@ -32,6 +32,66 @@ fn inside_tokio_the_call_runs_on_tokios_blocking_pool() {
     assert_eq!(name, "app-blocking");
 }
 
+/// Each runtime's calls run on its own blocking threads, even while another runtime's workers
+/// linger for work next to them.
+#[test]
+fn two_runtimes_each_run_their_calls_on_their_own_blocking_threads() {
+    let runtimes: Vec<_> = ["rt-left", "rt-right"]
+        .map(|name| {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .thread_name(name)
+                .enable_all()
+                .build()
+                .unwrap()
+        })
+        .into();
+    let callers: Vec<_> = runtimes
+        .iter()
+        .map(|runtime| {
+            runtime.spawn(async {
+                let mut names = Vec::new();
+                for _ in 0..200 {
+                    names.push(where_am_i_async().await.1);
+                }
+                names
+            })
+        })
+        .collect();
+    for ((runtime, caller), name) in runtimes.iter().zip(callers).zip(["rt-left", "rt-right"]) {
+        let names = runtime.block_on(deadline(caller)).unwrap();
+        assert!(names.iter().all(|ran_on| ran_on == name), "{name}: {names:?}");
+    }
+}
+
+static BLOCKING_NOW: bridge_tests::InFlight = bridge_tests::InFlight::new();
+
+#[sync_to_async]
+fn sleep_counted(ms: u64) {
+    let _now = BLOCKING_NOW.enter();
+    std::thread::sleep(Duration::from_millis(ms));
+}
+
+/// The default executor stays within the runtime's `max_blocking_threads`, and runs every call
+/// queued beyond it.
+#[test]
+fn the_default_executor_keeps_to_max_blocking_threads() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .max_blocking_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let calls: Vec<_> = (0..12).map(|_| tokio::spawn(sleep_counted_async(10))).collect();
+        for call in calls {
+            deadline(call).await.unwrap();
+        }
+    });
+    assert_eq!(BLOCKING_NOW.now(), 0);
+    assert_eq!(BLOCKING_NOW.peak(), 2);
+}
+
 #[test]
 fn without_a_runtime_the_call_runs_on_the_fallback_pool() {
     let (thread, name) = within(|| futures_executor::block_on(where_am_i_async()));

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use bridge_runtime::{Pool, sync_to_async};
-use bridge_tests::{InFlight, deadline, panic_message, wait_until};
+use bridge_tests::{Gate, InFlight, deadline, panic_message, wait_until};
 
 /// A generic cache; `Sync`, so its readers may run together.
 #[derive(Clone, Debug, Default)]
@@ -205,27 +205,6 @@ async fn a_method_limit_applies_to_that_method() {
             1,
             "another read ran beside it"
         );
-    }
-}
-
-/// A gate that a call waits at until the test opens it.
-#[derive(Clone, Debug, Default)]
-pub struct Gate(std::sync::Arc<(std::sync::Mutex<bool>, std::sync::Condvar)>);
-
-impl Gate {
-    fn open(&self) {
-        *self.0.0.lock().unwrap() = true;
-        self.0.1.notify_all();
-    }
-
-    fn wait(&self) {
-        let open = self.0.0.lock().unwrap();
-        let (_open, timeout) = self
-            .0
-            .1
-            .wait_timeout_while(open, bridge_tests::DEADLINE, |open| !*open)
-            .unwrap();
-        assert!(!timeout.timed_out(), "the gate never opened");
     }
 }
 
