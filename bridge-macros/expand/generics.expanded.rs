@@ -19,24 +19,28 @@ pub(crate) async fn parse_all_async<
 where
     T::Err: Debug,
 {
-    #[allow(non_camel_case_types, dead_code)]
-    struct parse_all_async {}
+    mod __bridge_twin {
+        #[allow(non_camel_case_types, dead_code)]
+        pub(super) struct parse_all_async {}
+    }
     static __BRIDGE_SITE: ::bridge_runtime::__private::CallSite = ::bridge_runtime::__private::CallSite::new(
         ::core::concat!(::core::module_path!(), "::parse_all"),
     );
-    let (__a0, __a1) = (
-        ::bridge_runtime::__private::send_cell::<
-            parse_all_async,
-            <[String] as ::std::borrow::ToOwned>::Owned,
-        >(<[String] as ::std::borrow::ToOwned>::to_owned(lines)),
-        ::bridge_runtime::__private::send_cell::<parse_all_async, _>(sep),
-    );
+    let __a0 = ::bridge_runtime::__private::send_cell::<
+        __bridge_twin::parse_all_async,
+        <[String] as ::std::borrow::ToOwned>::Owned,
+    >(<[String] as ::std::borrow::ToOwned>::to_owned(lines));
+    let __a1 = ::bridge_runtime::__private::send_cell::<
+        __bridge_twin::parse_all_async,
+        _,
+    >(sep);
     ::bridge_runtime::__private::dispatch_default(
             &__BRIDGE_SITE,
             move || {
-                let (__a0, __a1) = (__a0.into_inner(), __a1.into_inner());
+                let __a0 = __a0.into_inner();
+                let __a1 = __a1.into_inner();
                 ::bridge_runtime::__private::send_cell::<
-                    parse_all_async,
+                    __bridge_twin::parse_all_async,
                     Vec<T>,
                 >(
                     parse_all::<

@@ -700,6 +700,25 @@ fn check_value(attr: Macro, kind: ValueKind, key: &Ident, value: Expr) -> syn::R
     }
 }
 
+/// The keywords that parse as a path of one identifier, and so could pass for a name.
+const PATH_KEYWORDS: [&str; 4] = ["self", "Self", "super", "crate"];
+
+/// The error for a keyword given to `key`, which takes a name.
+fn keyword_as_name(key: &Ident, keyword: &Ident, kind: Macro) -> syn::Error {
+    let (named, example) = match (key.to_string().as_str(), kind) {
+        ("handle", _) => ("the handle's name", "AsyncStore"),
+        (_, Macro::Method) => ("the async method's name", kind.example_name()),
+        _ => ("the twin's name", kind.example_name()),
+    };
+    syn::Error::new(
+        keyword.span(),
+        format!(
+            "`{keyword}` is a keyword and cannot be {named}: choose another, as in \
+             `{key} = {example}`"
+        ),
+    )
+}
+
 /// The handle's name: an identifier that is not a path.
 fn handle_value(key: &Ident, value: Expr) -> syn::Result<Ident> {
     if let Expr::Path(ExprPath {
@@ -710,6 +729,9 @@ fn handle_value(key: &Ident, value: Expr) -> syn::Result<Ident> {
         && attrs.is_empty()
         && let Some(ident) = path.get_ident()
     {
+        if PATH_KEYWORDS.contains(&ident.to_string().as_str()) {
+            return Err(keyword_as_name(key, ident, Macro::SyncToAsync));
+        }
         return Ok(ident.clone());
     }
     Err(syn::Error::new_spanned(
@@ -805,6 +827,9 @@ fn ident_value(kind: Macro, key: &Ident, value: Expr) -> syn::Result<Ident> {
             path,
         }) if attrs.is_empty() => {
             if let Some(ident) = path.get_ident() {
+                if PATH_KEYWORDS.contains(&ident.to_string().as_str()) {
+                    return Err(keyword_as_name(key, ident, kind));
+                }
                 return Ok(ident.clone());
             }
         }
@@ -843,6 +868,14 @@ fn limit_value(key: &Ident, value: Expr) -> syn::Result<LitInt> {
 }
 
 fn executor_value(value: Expr) -> syn::Result<Expr> {
+    if let Some(closure) = closure_in(&value) {
+        return Err(syn::Error::new_spanned(
+            closure,
+            "`executor` takes a value that implements `bridge_runtime::Executor`, not a closure: \
+             give the closure's body to a type, as in `impl Executor for Rayon { fn execute(&self, \
+             job: Job) { rayon::spawn(move || job.run()) } }`, and write `executor = &Rayon`",
+        ));
+    }
     match &value {
         // Unlike `crate = "..."`, the executor is an expression, not a string.
         Expr::Lit(ExprLit {
@@ -855,6 +888,17 @@ fn executor_value(value: Expr) -> syn::Result<Expr> {
             ),
         )),
         _ => Ok(value),
+    }
+}
+
+/// The closure `value` is, behind `&` and parentheses, if it is one.
+fn closure_in(value: &Expr) -> Option<&syn::ExprClosure> {
+    match value {
+        Expr::Closure(closure) => Some(closure),
+        Expr::Paren(paren) => closure_in(&paren.expr),
+        Expr::Group(group) => closure_in(&group.expr),
+        Expr::Reference(reference) => closure_in(&reference.expr),
+        _ => None,
     }
 }
 
@@ -884,7 +928,7 @@ fn crate_value(value: Expr) -> syn::Result<Path> {
             "`crate` takes a path in a string literal, as in `crate = \"::bridge_runtime\"`",
         ));
     };
-    lit.parse_with(Path::parse_mod_style).map_err(|_| {
+    let path = lit.parse_with(Path::parse_mod_style).map_err(|_| {
         syn::Error::new(
             lit.span(),
             format!(
@@ -893,5 +937,21 @@ fn crate_value(value: Expr) -> syn::Result<Path> {
                 lit.value()
             ),
         )
-    })
+    })?;
+    // `crate`, `self` or `super` alone names a module of this crate, not the runtime: every
+    // path generated from it would fail, each with an error of its own.
+    if let Some(ident) = path.get_ident()
+        && PATH_KEYWORDS.contains(&ident.to_string().as_str())
+    {
+        return Err(syn::Error::new(
+            lit.span(),
+            format!(
+                "`crate = \"{ident}\"` names a module of this crate, not bridge_runtime: \
+                 `crate` takes the path of bridge_runtime itself or of a re-export of it, as \
+                 in `crate = \"::bridge_runtime\"` or `crate = \"crate::deps::bridge\"` \
+                 (with `pub use bridge_runtime as bridge;` in `crate::deps`)"
+            ),
+        ));
+    }
+    Ok(path)
 }

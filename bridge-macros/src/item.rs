@@ -3,7 +3,7 @@
 use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
 use quote::ToTokens;
 use syn::parse::{ParseStream, Parser};
-use syn::{Attribute, Item, Signature, Token, Visibility};
+use syn::{Attribute, Item, Safety, Signature, Token, Visibility};
 
 use crate::args::Macro;
 
@@ -28,12 +28,23 @@ impl FnItem {
     pub(crate) fn parse(kind: Macro, tokens: TokenStream) -> syn::Result<FnItem> {
         let result = parse_fn.parse2(tokens.clone());
         match result {
-            Err(_) => match syn::parse2::<Item>(tokens) {
-                Ok(item) if !matches!(item, Item::Fn(_) | Item::Verbatim(_)) => {
-                    Err(not_a_fn(kind, &item))
+            Err(_) => {
+                // `safe fn` is only valid in an `extern` block, which no twin can go in.
+                if let Ok(foreign) = syn::parse2::<syn::ForeignItemFn>(tokens.clone())
+                    && let Safety::Safe(safe) = &foreign.sig.safety
+                {
+                    return Err(syn::Error::new_spanned(
+                        safe,
+                        in_extern_block(kind, &foreign.sig),
+                    ));
                 }
-                _ => result,
-            },
+                match syn::parse2::<Item>(tokens) {
+                    Ok(item) if !matches!(item, Item::Fn(_) | Item::Verbatim(_)) => {
+                        Err(not_a_fn(kind, &item))
+                    }
+                    _ => result,
+                }
+            }
             ok => ok,
         }
     }
@@ -73,6 +84,18 @@ fn parse_fn(input: ParseStream<'_>) -> syn::Result<FnItem> {
         sig,
         body,
     })
+}
+
+/// The error for an attribute on a fn declared in an `extern` block.
+pub(crate) fn in_extern_block(kind: Macro, sig: &Signature) -> String {
+    match kind {
+        Macro::SyncToAsync | Macro::Method => crate::context::extern_block_message(sig, None),
+        Macro::AsyncToSync | Macro::SyncOnly => format!(
+            "`#[{}]` goes on a Rust fn with a body, not on a foreign fn declared in an `extern` \
+             block",
+            kind.name()
+        ),
+    }
 }
 
 fn not_a_fn(kind: Macro, item: &Item) -> syn::Error {

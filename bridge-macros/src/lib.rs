@@ -5,6 +5,7 @@
 //! `proc_macro2`, so it can be unit-tested and snapshot-tested.
 
 mod args;
+mod context;
 mod error;
 mod expand;
 mod item;
@@ -47,6 +48,13 @@ use proc_macro::TokenStream;
 ///   (`Option<&str>`, `&[&str]`, `(&str, u32)`, `Cow<'_, str>`); a struct with a lifetime is a
 ///   compile error that says what to take instead. Type parameters and `impl Trait` parameters
 ///   gain `Send + 'static`.
+/// - In a plain `impl` block (one without a handle), the twin is an associated fn beside the fn:
+///   `Db::open` gets `Db::open_async`, which calls `Self::open`. A method that takes `self` by
+///   value (`self`, `self: Box<Self>`, `self: Arc<Self>`) moves it into the call; one that
+///   borrows it cannot have a twin, and its object wants a handle (below).
+/// - A parameter under `#[cfg(..)]` is under it in the twin too. A fn that never returns
+///   (`-> !`) gets a twin whose output is `std::convert::Infallible` (`!` cannot be the output
+///   of an `async fn` on stable Rust): `match twin().await {}`.
 /// - Its future is `Send`, so it can be `tokio::spawn`ed.
 /// - The call is handed to the executor when the future is first polled. Once handed over it
 ///   runs to completion even if the future is dropped (a timeout never half-applies a call);
@@ -220,10 +228,13 @@ use proc_macro::TokenStream;
 /// # Compile errors
 ///
 /// Each misuse is an error on the offending token that says what to do instead: an `async`,
-/// `const`, `extern` or variadic fn; a `self` method outside a handle; a `&mut` parameter; a parameter or return
-/// type that borrows; a type that is not `Send` (the message names the type and the twin); an
-/// unknown, duplicate or ill-typed option; `thread_sensitive` with `executor`; `wraps` on a fn
-/// with a body, or a body missing without it. On an `impl` block: a trait impl; a method taking
+/// `const`, `extern` or variadic fn; a fn in a trait, a trait impl or an `extern` block; a
+/// method that borrows `self`, outside a handle; a `&mut` parameter; a parameter or return
+/// type that borrows; a `&T` whose `T` cannot be copied (a connection: the message points at
+/// handles and `thread_sensitive`); a type that is not `Send` (the message names the type and
+/// the twin); an unknown, duplicate or ill-typed option (a keyword as a name, a closure as an
+/// executor, `crate = "crate"`); `thread_sensitive` with `executor`; `wraps` on a fn with a
+/// body, or a body missing without it. On an `impl` block: a trait impl; a method taking
 /// `self` by value (or `self: Box<Self>`); a method returning a borrow; a non-`Send` parameter
 /// or result (the message names the handle and the method); an object that is not `Send`
 /// without `thread_sensitive` (or not `Sync` with `concurrent_reads`); a method option given

@@ -6,8 +6,8 @@ use syn::ext::IdentExt;
 use syn::visit::{self, Visit};
 use syn::visit_mut::{self, VisitMut};
 use syn::{
-    FnArg, Ident, Lifetime, ParenthesizedGenericArguments, Pat, ReturnType, Signature, TraitBound,
-    Type, TypeFnPtr, TypeImplTrait, TypeReference,
+    Attribute, FnArg, Generics, Ident, Lifetime, ParenthesizedGenericArguments, Pat, PatType,
+    ReturnType, Signature, TraitBound, Type, TypeFnPtr, TypeImplTrait, TypeReference,
 };
 
 use crate::error::Errors;
@@ -20,6 +20,8 @@ pub(crate) struct Param {
     /// Its type in the twin's signature (`impl Trait` gains `Send + 'static`).
     pub(crate) ty: Type,
     pub(crate) pass: Pass,
+    /// Its attributes as written (`#[cfg(..)]`, lint levels), for the twin's signature.
+    pub(crate) attrs: Vec<Attribute>,
 }
 
 /// How a parameter crosses threads: the twin makes an owned value of it before the call (so
@@ -52,6 +54,79 @@ pub(crate) enum Pass {
     Cow { elem: Box<Type> },
 }
 
+/// How a `&T` parameter is copied for the worker thread.
+#[derive(Clone, Copy)]
+pub(crate) enum Copier<'a> {
+    /// `<T as ToOwned>::to_owned`, whose error for a type without it is rustc's own.
+    ToOwned,
+    /// Through the `Probe` a twin declares in the module named here: `ToOwned` where the type
+    /// has it, else an error of the twin's own, which points at handles and `thread_sensitive`
+    /// rather than at `#[derive(Clone)]` (see `expand/sync_to_async.rs`). `str`, slices,
+    /// `Path`, `OsStr` and `CStr`, which always have it, keep `ToOwned`, and so do the fn's
+    /// type parameters (in `generics`), for which rustc's error says which bound to add.
+    Probe {
+        module: &'a Ident,
+        generics: &'a Generics,
+    },
+}
+
+impl<'a> Copier<'a> {
+    /// The module of the probe that copies a `&elem`, if it is copied with one.
+    fn probe(self, elem: &Type) -> Option<&'a Ident> {
+        match self {
+            Copier::Probe { module, generics } if probed(elem, generics) => Some(module),
+            _ => None,
+        }
+    }
+}
+
+/// Whether a `&elem` is copied with a probe (see [`Copier::Probe`]).
+fn probed(elem: &Type, generics: &Generics) -> bool {
+    let type_param = match peel(elem) {
+        Type::Path(path) if path.qself.is_none() => generics
+            .type_params()
+            .any(|param| path.path.is_ident(&param.ident)),
+        _ => false,
+    };
+    !type_param && !always_owned(elem)
+}
+
+/// Whether `elem` is a type that always has `ToOwned`: `str`, a slice, `Path`, `OsStr`, `CStr`.
+fn always_owned(elem: &Type) -> bool {
+    match peel(elem) {
+        Type::Slice(_) => true,
+        Type::Path(path) => {
+            path.qself.is_none()
+                && path.path.segments.last().is_some_and(|segment| {
+                    segment.arguments.is_none()
+                        && ["str", "Path", "OsStr", "CStr"]
+                            .iter()
+                            .any(|name| segment.ident == name)
+                })
+        }
+        _ => false,
+    }
+}
+
+/// A hygienic span at the name of a type (the last identifier outside its generic
+/// arguments: `Connection` in `rusqlite::Connection`), for an error about the type.
+fn name_span(ty: &Type) -> Span {
+    let mut depth = 0usize;
+    let mut name = None;
+    for token in ty.to_token_stream() {
+        match token {
+            proc_macro2::TokenTree::Punct(punct) if punct.as_char() == '<' => depth += 1,
+            proc_macro2::TokenTree::Punct(punct) if punct.as_char() == '>' => {
+                depth = depth.saturating_sub(1);
+            }
+            proc_macro2::TokenTree::Ident(ident) if depth == 0 => name = Some(ident.span()),
+            _ => {}
+        }
+    }
+    let (first, _) = located_at(ty);
+    name.map_or(first, |span| Span::mixed_site().located_at(span))
+}
+
 /// A hygienic name for the value a closure of the generated code takes.
 fn local(name: &str) -> Ident {
     Ident::new(name, Span::mixed_site())
@@ -59,25 +134,37 @@ fn local(name: &str) -> Ident {
 
 impl Pass {
     /// The owned type that crosses threads for a parameter of type `ty`.
-    fn owned(&self, ty: &Type) -> TokenStream {
+    fn owned(&self, ty: &Type, copier: Copier<'_>) -> TokenStream {
         match self {
             Pass::Move => ty.to_token_stream(),
             Pass::ToOwned { elem } => {
                 let (first, last) = located_at(elem);
-                let head = quote_spanned!(first=> <#elem as ::std::borrow::ToOwned>::);
-                let tail = quote_spanned!(last=> Owned);
-                quote!(#head #tail)
+                match copier.probe(elem) {
+                    // Inferred from the probe's copy (naming `ToOwned::Owned` would be an error
+                    // of its own for a type that has none), and spanned on the type as written.
+                    Some(module) => {
+                        let module = Ident::new(&module.to_string(), first);
+                        let head = quote_spanned!(first=> #module::Same<_);
+                        let tail = quote_spanned!(last=> >);
+                        quote!(#head #tail)
+                    }
+                    None => {
+                        let head = quote_spanned!(first=> <#elem as ::std::borrow::ToOwned>::);
+                        let tail = quote_spanned!(last=> Owned);
+                        quote!(#head #tail)
+                    }
+                }
             }
             Pass::Slice { elem, inner } => {
-                let elem = inner.owned(elem);
+                let elem = inner.owned(elem, copier);
                 quote!(::std::vec::Vec<#elem>)
             }
             Pass::Option { elem, inner } => {
-                let elem = inner.owned(elem);
+                let elem = inner.owned(elem, copier);
                 quote!(::core::option::Option<#elem>)
             }
             Pass::Tuple(elems) => {
-                let elems = elems.iter().map(|(ty, pass)| pass.owned(ty));
+                let elems = elems.iter().map(|(ty, pass)| pass.owned(ty, copier));
                 quote!((#(#elems,)*))
             }
             Pass::Cow { elem } => quote!(::std::borrow::Cow<'static, #elem>),
@@ -85,25 +172,37 @@ impl Pass {
     }
 
     /// Makes the owned value of `value`, an expression of the parameter's own type.
-    fn make_owned(&self, value: TokenStream) -> TokenStream {
+    fn make_owned(&self, value: TokenStream, copier: Copier<'_>) -> TokenStream {
         match self {
             Pass::Move => value,
             Pass::ToOwned { elem } => {
                 let (first, last) = located_at(elem);
-                let path = quote_spanned!(first=> <#elem as ::std::borrow::ToOwned>::to_owned);
-                let args = quote_spanned!(last=> (#value));
-                quote!(#path #args)
+                match copier.probe(elem) {
+                    // Method syntax, so that the probe picks `ToOwned` where the type has it;
+                    // an error is spanned on the type's name.
+                    Some(module) => {
+                        let module = Ident::new(&module.to_string(), first);
+                        let copy = Ident::new("copy", name_span(elem));
+                        quote_spanned!(first=> #module::Probe(#value).#copy())
+                    }
+                    None => {
+                        let path =
+                            quote_spanned!(first=> <#elem as ::std::borrow::ToOwned>::to_owned);
+                        let args = quote_spanned!(last=> (#value));
+                        quote!(#path #args)
+                    }
+                }
             }
             Pass::Slice { inner, .. } => {
                 let v = local("__v");
-                let each = inner.make_owned(quote!(::core::clone::Clone::clone(#v)));
+                let each = inner.make_owned(quote!(::core::clone::Clone::clone(#v)), copier);
                 quote!(::core::iter::Iterator::collect::<::std::vec::Vec<_>>(
                     ::core::iter::Iterator::map(#value.iter(), |#v| #each)
                 ))
             }
             Pass::Option { inner, .. } => {
                 let v = local("__v");
-                let each = inner.make_owned(quote!(#v));
+                let each = inner.make_owned(quote!(#v), copier);
                 quote!(::core::option::Option::map(#value, |#v| #each))
             }
             Pass::Tuple(elems) => {
@@ -113,7 +212,7 @@ impl Pass {
                 let owned = elems
                     .iter()
                     .zip(&names)
-                    .map(|((_, pass), name)| pass.make_owned(quote!(#name)));
+                    .map(|((_, pass), name)| pass.make_owned(quote!(#name), copier));
                 quote!({
                     let (#(#names,)*) = #value;
                     (#(#owned,)*)
@@ -176,18 +275,33 @@ impl Pass {
 
 impl Param {
     /// The type that crosses threads, as written for the `Send` check, or `_` where it contains
-    /// `impl Trait` (which cannot be named, and gets a `Send` bound instead).
-    pub(crate) fn sent_type(&self) -> TokenStream {
+    /// `impl Trait` (which cannot be named, and gets a `Send` bound instead). `copier` says how
+    /// a `&T` is copied (see [`Param::value`]).
+    pub(crate) fn sent_type(&self, copier: Copier<'_>) -> TokenStream {
         if contains_impl_trait(&self.ty) {
             return quote!(_);
         }
-        self.pass.owned(&self.ty)
+        self.pass.owned(&self.ty, copier)
     }
 
-    /// What the twin passes for this parameter: the value itself, or its owned copy.
-    pub(crate) fn value(&self) -> TokenStream {
+    /// What the twin passes for this parameter: the value itself, or its owned copy, made as
+    /// `copier` says.
+    pub(crate) fn value(&self, copier: Copier<'_>) -> TokenStream {
         let name = &self.name;
-        self.pass.make_owned(quote!(#name))
+        self.pass.make_owned(quote!(#name), copier)
+    }
+
+    /// Whether the parameter is, or holds, a `&T` that a [`Copier::Probe`] would copy.
+    pub(crate) fn probes(&self, generics: &Generics) -> bool {
+        fn probes(pass: &Pass, generics: &Generics) -> bool {
+            match pass {
+                Pass::ToOwned { elem } => probed(elem, generics),
+                Pass::Slice { inner, .. } | Pass::Option { inner, .. } => probes(inner, generics),
+                Pass::Tuple(elems) => elems.iter().any(|(_, pass)| probes(pass, generics)),
+                Pass::Move | Pass::Cow { .. } => false,
+            }
+        }
+        probes(&self.pass, generics)
     }
 
     /// How the worker thread passes `arg` (what [`Param::value`] sent) to the sync fn: as is,
@@ -195,6 +309,37 @@ impl Param {
     pub(crate) fn call_arg(&self, arg: &Ident) -> TokenStream {
         self.pass.lend(quote!(#arg), false)
     }
+
+    /// The parameter as the twin declares it: its attributes, its name and its type.
+    pub(crate) fn declaration(&self) -> TokenStream {
+        let Param {
+            name, ty, attrs, ..
+        } = self;
+        quote!(#(#attrs)* #name: #ty)
+    }
+
+    /// Its `#[cfg(..)]`s, for each statement and argument that handles it: a parameter that
+    /// is configured out is left out everywhere.
+    pub(crate) fn cfgs(&self) -> TokenStream {
+        let cfgs = self.attrs.iter().filter(|attr| attr.path().is_ident("cfg"));
+        quote!(#(#cfgs)*)
+    }
+}
+
+/// `ty` without the invisible groups (a `macro_rules!` `$t:ty` fragment) and parentheses
+/// around it.
+pub(crate) fn peel(ty: &Type) -> &Type {
+    match ty {
+        Type::Group(group) => peel(&group.elem),
+        Type::Paren(paren) => peel(&paren.elem),
+        ty => ty,
+    }
+}
+
+/// Whether the fn never returns (`-> !`). Its twin returns `Infallible` instead: `!` cannot be
+/// the output of an `async fn` on stable Rust.
+pub(crate) fn never_returns(output: &ReturnType) -> bool {
+    matches!(output, ReturnType::Type(_, ty) if matches!(peel(ty), Type::Never(_)))
 }
 
 /// Hygienic spans located at the first and the last token of `tokens`.
@@ -270,25 +415,28 @@ pub(crate) enum Place {
     Method,
 }
 
-/// Checks the parts of a signature a twin cannot carry over, and plans its parameters.
+/// Checks the parts of a signature a twin cannot carry over, and plans its parameters. A
+/// receiver is not among them: the twin of a method deals with it.
 pub(crate) fn plan(sig: &Signature, errors: &mut Errors) -> Vec<Param> {
     check_header(sig, Place::Fn, errors);
     check_return(&sig.output, errors);
-    sig.inputs
-        .iter()
-        .zip(param_names(sig))
-        .filter_map(|(arg, name)| param(arg, name, Place::Fn, errors))
-        .collect()
+    typed_params(sig, Place::Fn, errors)
 }
 
 /// Plans the parameters of a method of a handle: like [`plan`]'s, without the receiver, which
 /// the handle deals with.
 pub(crate) fn plan_method_params(sig: &Signature, errors: &mut Errors) -> Vec<Param> {
+    typed_params(sig, Place::Method, errors)
+}
+
+fn typed_params(sig: &Signature, place: Place, errors: &mut Errors) -> Vec<Param> {
     sig.inputs
         .iter()
         .zip(param_names(sig))
-        .filter(|(arg, _)| matches!(arg, FnArg::Typed(_)))
-        .filter_map(|(arg, name)| param(arg, name, Place::Method, errors))
+        .filter_map(|(arg, name)| match (arg, name) {
+            (FnArg::Typed(arg), Some(name)) => param(arg, name, place, errors),
+            _ => None,
+        })
         .collect()
 }
 
@@ -351,7 +499,10 @@ pub(crate) fn boxed_error_result(output: &ReturnType) -> Option<&Type> {
     let [ok, error] = type_args(ty, "Result")?[..] else {
         return None;
     };
-    let [Type::TraitObject(object)] = type_args(error, "Box")?[..] else {
+    let [error] = type_args(error, "Box")?[..] else {
+        return None;
+    };
+    let Type::TraitObject(object) = peel(error) else {
         return None;
     };
     let trait_named = |name: &str| {
@@ -369,7 +520,7 @@ pub(crate) fn boxed_error_result(output: &ReturnType) -> Option<&Type> {
 
 /// The type arguments of `ty` if it is a path whose last segment is `name`.
 fn type_args<'t>(ty: &'t Type, name: &str) -> Option<Vec<&'t Type>> {
-    let Type::Path(path) = ty else {
+    let Type::Path(path) = peel(ty) else {
         return None;
     };
     let last = path.path.segments.last()?;
@@ -403,20 +554,7 @@ fn check_return(output: &ReturnType, errors: &mut Errors) {
     }
 }
 
-fn param(arg: &FnArg, name: Option<Ident>, place: Place, errors: &mut Errors) -> Option<Param> {
-    let arg = match arg {
-        FnArg::Typed(arg) => arg,
-        FnArg::Receiver(receiver) => {
-            errors.push_spanned(
-                receiver,
-                "a method with a `self` receiver cannot have a free-standing twin; put \
-                 `#[sync_to_async(handle = AsyncName)]` on the `impl` block to give the whole \
-                 object an async handle",
-            );
-            return None;
-        }
-    };
-    let name = name.expect("`param_names` names every typed parameter");
+fn param(arg: &PatType, name: Ident, place: Place, errors: &mut Errors) -> Option<Param> {
     let pass = shape(&arg.ty)
         .map_err(|(at, message)| {
             let message = match (message, place) {
@@ -434,7 +572,12 @@ fn param(arg: &FnArg, name: Option<Ident>, place: Place, errors: &mut Errors) ->
         .ok()?;
     let mut ty = (*arg.ty).clone();
     AddSendToImplTrait.visit_type_mut(&mut ty);
-    Some(Param { name, ty, pass })
+    Some(Param {
+        name,
+        ty,
+        pass,
+        attrs: arg.attrs.clone(),
+    })
 }
 
 /// Why a `&mut` parameter cannot be bridged, and what a fn can do instead (a handle's method
@@ -462,7 +605,7 @@ fn shape(ty: &Type) -> Result<Pass, (TokenStream, &'static str)> {
             if let Some(message) = unowned(&reference.elem) {
                 return Err((reference.elem.to_token_stream(), message));
             }
-            match &*reference.elem {
+            match peel(&reference.elem) {
                 elem if find_borrow(elem).is_none() => Ok(Pass::ToOwned {
                     elem: reference.elem.clone(),
                 }),
@@ -485,7 +628,9 @@ fn shape(ty: &Type) -> Result<Pass, (TokenStream, &'static str)> {
             .collect::<Result<_, _>>()
             .map(Pass::Tuple),
         Type::Path(path) if path.qself.is_none() => {
-            let last = path.path.segments.last().expect("a path has a segment");
+            let Some(last) = path.path.segments.last() else {
+                return Err(borrowing_type(ty));
+            };
             let args: Vec<&syn::GenericArgument> = match &last.arguments {
                 syn::PathArguments::AngleBracketed(args) => args.args.iter().collect(),
                 _ => Vec::new(),
@@ -524,9 +669,7 @@ fn borrowing_type(ty: &Type) -> (TokenStream, &'static str) {
 
 /// Why the `T` of a `&T` parameter has no owned form the twin could copy it into, if it has none.
 fn unowned(elem: &Type) -> Option<&'static str> {
-    match elem {
-        Type::Paren(paren) => unowned(&paren.elem),
-        Type::Group(group) => unowned(&group.elem),
+    match peel(elem) {
         Type::TraitObject(_) => Some(
             "a `&dyn Trait` parameter cannot be copied for the worker thread, because a trait \
              object has no owned form; take `Box<dyn Trait + Send>` or `impl Trait` by value",

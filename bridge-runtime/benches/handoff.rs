@@ -4,7 +4,8 @@
 //! Round trips of a noop awaited from one long-lived task on a tokio multi-thread runtime worker:
 //! - `direct call`: the fn called inline through `std::hint::black_box` (the floor);
 //! - `spawn_blocking`: raw `tokio::task::spawn_blocking(noop).await`, the reference;
-//! - `default twin`: `#[sync_to_async]`, on the default executor (tokio's blocking pool);
+//! - `default twin`: `#[sync_to_async]`, on the default executor (tokio's blocking pool, fed
+//!   through bridge's queue of lingering workers);
 //! - `sensitive twin`: `#[sync_to_async(thread_sensitive)]`, on the global `ThreadSensitive`;
 //! - `run_in(ThreadSensitive)`: `run_in(&ThreadSensitive::new(..), noop)`;
 //! - `run_in(Pool)`: `run_in(&pool, noop)` with `Pool::new("bench", 4)`;
@@ -20,7 +21,7 @@
 //!   handle, and a new `current_thread` runtime per call.
 //!
 //! Why a second bench binary beside `roundtrip`: `roundtrip` checks one contract (a twin costs
-//! ≤ 1.10 × `spawn_blocking`) with every variant awaited inside a single task. Here half the
+//! ≤ 0.5 × `spawn_blocking`) with every variant awaited inside a single task. Here half the
 //! variants must run on a plain thread, so the rounds are driven from the main thread, which
 //! hands each async batch to the long-lived bench task and waits for its timing (one handoff per
 //! batch of K calls, not per call); and its targets are different. Keeping them apart keeps

@@ -262,22 +262,23 @@ impl Shared {
         }
     }
 
-    fn pop(&self) -> Option<Job> {
-        let job = self.lock().jobs.pop_front();
-        if job.is_some() {
-            self.pending.fetch_sub(1, Ordering::SeqCst);
-        }
-        job
-    }
-
-    /// Runs every queued job; returns whether it ran any.
-    fn run_queued(&self) -> bool {
+    /// Runs every queued job; returns whether it ran any. The jobs are taken from the queue in
+    /// batches, into `batch`: one lock for all the calls that queued while the last ones ran,
+    /// rather than one per call fought over with the callers queueing more. A job counts as
+    /// queued until it starts.
+    fn run_queued(&self, batch: &mut VecDeque<Job>) -> bool {
         let mut ran = false;
-        while let Some(job) = self.pop() {
-            job.run();
-            ran = true;
+        loop {
+            std::mem::swap(&mut self.lock().jobs, batch);
+            if batch.is_empty() {
+                return ran;
+            }
+            while let Some(job) = batch.pop_front() {
+                self.pending.fetch_sub(1, Ordering::SeqCst);
+                job.run();
+                ran = true;
+            }
         }
-        ran
     }
 
     /// Parks the thread until a job is submitted or it is unparked for another reason.
@@ -307,8 +308,9 @@ impl Shared {
         HOME.with(|home| {
             let _ = home.set(Arc::clone(&self));
         });
+        let mut batch = VecDeque::new();
         loop {
-            if self.run_queued() || self.linger() {
+            if self.run_queued(&mut batch) || self.linger() {
                 continue;
             }
             {

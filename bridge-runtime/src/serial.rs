@@ -76,14 +76,18 @@ impl Serial {
         job.run();
     }
 
-    /// The next queued call, or `None` after giving up the turn.
-    fn next(&self) -> Option<Job> {
+    /// Takes the calls queued since the last batch into `batch` (one lock for all of them,
+    /// rather than one per call fought over with the callers queueing more); with none, gives up
+    /// the turn and returns `false`.
+    fn next_batch(&self, batch: &mut VecDeque<Job>) -> bool {
         let mut state = self.lock();
-        let job = state.queued.pop_front();
-        if job.is_none() {
+        std::mem::swap(&mut state.queued, batch);
+        if batch.is_empty() {
             state.turn_taken = false;
+            false
+        } else {
+            true
         }
-        job
     }
 
     /// Counts a sync caller that waits for or holds the object, until the returned value is
@@ -154,8 +158,11 @@ impl Drain {
         self.serial.run(first);
         match self.relay.take() {
             None => {
-                while let Some(job) = self.serial.next() {
-                    self.serial.run(job);
+                let mut batch = VecDeque::new();
+                while self.serial.next_batch(&mut batch) {
+                    for job in batch.drain(..) {
+                        self.serial.run(job);
+                    }
                 }
             }
             Some(relay) => {

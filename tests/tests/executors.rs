@@ -60,7 +60,10 @@ fn two_runtimes_each_run_their_calls_on_their_own_blocking_threads() {
         .collect();
     for ((runtime, caller), name) in runtimes.iter().zip(callers).zip(["rt-left", "rt-right"]) {
         let names = runtime.block_on(deadline(caller)).unwrap();
-        assert!(names.iter().all(|ran_on| ran_on == name), "{name}: {names:?}");
+        assert!(
+            names.iter().all(|ran_on| ran_on == name),
+            "{name}: {names:?}"
+        );
     }
 }
 
@@ -83,7 +86,9 @@ fn the_default_executor_keeps_to_max_blocking_threads() {
         .build()
         .unwrap();
     runtime.block_on(async {
-        let calls: Vec<_> = (0..12).map(|_| tokio::spawn(sleep_counted_async(10))).collect();
+        let calls: Vec<_> = (0..12)
+            .map(|_| tokio::spawn(sleep_counted_async(10)))
+            .collect();
         for call in calls {
             deadline(call).await.unwrap();
         }

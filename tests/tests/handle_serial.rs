@@ -194,7 +194,8 @@ async fn a_caller_that_gives_up_while_its_call_waits_runs_nothing() {
         })
         .into();
     for entry in [2, 4, 5] {
-        let gave_up = tokio::time::timeout(Duration::from_millis(5), journal.append_once(entry)).await;
+        let gave_up =
+            tokio::time::timeout(Duration::from_millis(5), journal.append_once(entry)).await;
         assert!(gave_up.is_err());
     }
     gate.open();

@@ -170,7 +170,7 @@ impl ToTokens for Twin<'_> {
             .iter()
             .zip(param_names(sig))
             .filter_map(|(arg, name)| match arg {
-                FnArg::Typed(arg) => Some((name?, &arg.ty)),
+                FnArg::Typed(arg) => Some((name?, arg)),
                 FnArg::Receiver(_) => None,
             })
             .collect();
@@ -192,7 +192,11 @@ impl ToTokens for Twin<'_> {
         );
 
         let turbofish = generic_args(generics);
-        let names = params.iter().map(|(name, _)| name);
+        // A parameter under `#[cfg(..)]` is passed on under it too.
+        let names = params.iter().map(|(name, arg)| {
+            let cfgs = arg.attrs.iter().filter(|attr| attr.path().is_ident("cfg"));
+            quote!(#(#cfgs)* #name)
+        });
         let future = match &receiver {
             Some(receiver) => {
                 let self_token = receiver.self_token;
@@ -211,7 +215,10 @@ impl ToTokens for Twin<'_> {
         let safety = unsafe_keyword(safety);
         let (generic_params, where_clause) = (&generics.params, &generics.where_clause);
         let receiver = receiver.iter();
-        let inputs = params.iter().map(|(name, ty)| quote!(#name: #ty));
+        let inputs = params.iter().map(|(name, arg)| {
+            let (attrs, ty) = (&arg.attrs, &arg.ty);
+            quote!(#(#attrs)* #name: #ty)
+        });
         tokens.extend(quote! {
             #attrs
             #allow_unsafe

@@ -1,18 +1,59 @@
 //! What both kinds of twin do alike: carry the fn's attributes over, name the fn they call
-//! with its type and const arguments, wrap a call to an `unsafe fn`, and stand in as a stub
-//! when the invocation is invalid.
+//! with its type and const arguments, wrap a call to an `unsafe fn`, pick names for their own
+//! locals, and stand in as a stub when the invocation is invalid.
 
-use proc_macro2::TokenStream;
+use std::collections::HashSet;
+
+use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::{ToTokens, quote};
+use syn::ext::IdentExt;
 use syn::{
-    Attribute, GenericParam, Generics, Ident, ReturnType, Safety, Signature, Type, Visibility,
+    AttrStyle, Attribute, GenericParam, Generics, Ident, ReturnType, Safety, Signature, Type,
+    Visibility,
 };
 
-/// The attributes a twin carries over from its fn.
+/// The attributes a twin carries over from its fn: outer ones only, since an inner attribute
+/// (`#![allow(..)]` at the top of the body) belongs to the body, which the twin does not have.
 pub(super) fn carried(attr: &Attribute) -> bool {
-    ["doc", "cfg", "allow", "deprecated"]
-        .iter()
-        .any(|name| attr.path().is_ident(name))
+    matches!(attr.style, AttrStyle::Outer)
+        && ["doc", "cfg", "allow", "deprecated"]
+            .iter()
+            .any(|name| attr.path().is_ident(name))
+}
+
+/// Names for the items and locals generated code declares inside a twin's body (its
+/// `CallSite`, its arguments, the module of its marker type) that no name written in the
+/// signature can shadow or be shadowed by: `base`, with `_` appended while the signature uses
+/// it. A parameter named `__BRIDGE_SITE`, or a type named like the twin, so changes nothing.
+pub(super) struct Fresh(HashSet<String>);
+
+impl Fresh {
+    /// The names used in `tokens` (a signature).
+    pub(super) fn new(tokens: &dyn ToTokens) -> Self {
+        fn collect(tokens: TokenStream, names: &mut HashSet<String>) {
+            for token in tokens {
+                match token {
+                    TokenTree::Ident(ident) => {
+                        names.insert(ident.unraw().to_string());
+                    }
+                    TokenTree::Group(group) => collect(group.stream(), names),
+                    _ => {}
+                }
+            }
+        }
+        let mut names = HashSet::new();
+        collect(tokens.to_token_stream(), &mut names);
+        Fresh(names)
+    }
+
+    /// A hygienic name that starts with `base` and is not used in the signature.
+    pub(super) fn ident(&self, base: &str) -> Ident {
+        let mut name = base.to_owned();
+        while self.0.contains(&name) {
+            name.push('_');
+        }
+        Ident::new(&name, Span::mixed_site())
+    }
 }
 
 /// A twin's attributes: the fn's docs, `#[cfg]`s, `#[allow]`s and `#[deprecated]`, then `line`
@@ -77,6 +118,9 @@ pub(super) fn stub(
         return TokenStream::new();
     }
     let mut sig = sig.clone();
+    if asyncness.is_some() && crate::signature::never_returns(&sig.output) {
+        sig.output = syn::parse_quote!(-> ::core::convert::Infallible);
+    }
     sig.asyncness = asyncness;
     sig.constness = None;
     sig.abi = None;

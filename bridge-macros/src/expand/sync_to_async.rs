@@ -12,20 +12,36 @@
 //! ```text
 //! /// Async twin of [`fetch_user`] ...
 //! pub async fn fetch_user_async(id: u64, realm: &str) -> User {
-//!     struct fetch_user_async {}                       // names the twin in `Send` errors
+//!     mod __bridge_twin {                              // names the twin in `Send` errors
+//!         pub(super) struct fetch_user_async {}
+//!     }
 //!     static __BRIDGE_SITE: CallSite = CallSite::with_limit("my_crate::fetch_user", 4);
-//!     let (__a0, __a1) = (
-//!         send_cell::<fetch_user_async, u64>(id),
-//!         send_cell::<fetch_user_async, <str as ToOwned>::Owned>(realm.to_owned()),
+//!     let __a0 = send_cell::<__bridge_twin::fetch_user_async, u64>(id);
+//!     let __a1 = send_cell::<__bridge_twin::fetch_user_async, <str as ToOwned>::Owned>(
+//!         realm.to_owned(),
 //!     );
 //!     dispatch_default(&__BRIDGE_SITE, move || {
-//!         let (__a0, __a1) = (__a0.into_inner(), __a1.into_inner());
-//!         send_cell::<fetch_user_async, User>(fetch_user(__a0, Borrow::<str>::borrow(&__a1)))
+//!         let __a0 = __a0.into_inner();
+//!         let __a1 = __a1.into_inner();
+//!         send_cell::<__bridge_twin::fetch_user_async, User>(
+//!             fetch_user(__a0, Borrow::<str>::borrow(&__a1)),
+//!         )
 //!     })
 //!     .await
 //!     .into_inner()
 //! }
 //! ```
+//!
+//! The names declared inside the body (`__bridge_twin`, `__BRIDGE_SITE`, `__aN`) are chosen
+//! apart from every name in the signature, so that a parameter or a type named like one of
+//! them changes nothing; a parameter under `#[cfg(..)]` keeps it on its declaration, its
+//! statements and its argument.
+//!
+//! In an inherent `impl` block (see `crate::context`), the twin is an associated fn beside the
+//! fn, which it calls as `Self::open`; a method that takes `self` by value (`self`,
+//! `self: Box<Self>`, `self: Arc<Self>`) moves it into the call like any argument, and one that
+//! borrows it is an error that points at `handle =`. A fn that never returns (`-> !`) gets a
+//! twin that returns `Infallible`.
 //!
 //! With `thread_sensitive` it calls `dispatch_sensitive`; with `executor = EXPR`,
 //! `dispatch(&__BRIDGE_SITE, &EXPR as &dyn Executor, ..)`, the cast written at the user's
@@ -37,21 +53,22 @@
 //! holds, so the dispatch reports nothing more (see `bridge-runtime/src/proof.rs`). Handle
 //! methods are generated the same way (`expand/handle/method.rs`).
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::TokenStream;
 use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::ext::IdentExt;
 use syn::{
-    GenericParam, Generics, Ident, Path, ReturnType, Signature, Type, TypeParamBound,
+    GenericParam, Generics, Ident, Path, ReceiverKind, ReturnType, Signature, Type, TypeParamBound,
     WherePredicate,
 };
 
 use super::common::{
-    carried, contains_impl, generic_args, stub, twin_attrs, unsafe_call, unsafe_keyword,
+    Fresh, carried, contains_impl, generic_args, stub, twin_attrs, unsafe_call, unsafe_keyword,
 };
 use crate::args::{FnOptions, Target};
+use crate::context::Context;
 use crate::error::Errors;
 use crate::item::{Body, FnItem};
-use crate::signature::{self, Param};
+use crate::signature::{self, Copier, Param};
 
 /// Which form the attribute is on.
 enum Form<'a> {
@@ -67,6 +84,14 @@ pub(super) fn expand(
     original: TokenStream,
     mut errors: Errors,
 ) -> TokenStream {
+    let context = crate::context::of_call_site();
+    if let Some(message) = no_place_for_twin(&context, &item, args.wraps.as_ref()) {
+        // The fn as written is valid where it is; a twin would not be.
+        errors.push_spanned(&item.sig.ident, message);
+        let errors = errors.to_compile_errors();
+        return quote!(#original #errors);
+    }
+    let owner = Owner::of(&context, &item.sig);
     let form = match (&item.body, &args.wraps) {
         (Body::Block(_), None) => Form::Fn,
         (Body::Semi(_), Some(wraps)) => Form::Declaration { wraps },
@@ -99,6 +124,10 @@ pub(super) fn expand(
             "`name` does not apply with `wraps`: the declared fn's own name is the async fn's name",
         );
     }
+    let receiver = match &owner {
+        Owner::Associated { type_name } => receiver(&item.sig, type_name.as_deref(), &mut errors),
+        Owner::Free => None,
+    };
     let params = signature::plan(&item.sig, &mut errors);
     if !errors.is_empty() {
         return fallback(args, &form, &item, original, &errors);
@@ -108,6 +137,8 @@ pub(super) fn expand(
         item: &item,
         params: &params,
         form: &form,
+        owner: &owner,
+        receiver: receiver.as_ref(),
     }
     .to_token_stream();
     match form {
@@ -117,6 +148,122 @@ pub(super) fn expand(
         }
         Form::Declaration { .. } => twin,
     }
+}
+
+/// Whether the twin is a free fn or an associated fn of the `impl` block the fn is in.
+enum Owner {
+    Free,
+    /// In an inherent `impl` block: the twin is an associated fn that calls `Self::name`.
+    Associated {
+        /// The last identifier of the block's type, when the source says it (for the site's
+        /// name and messages).
+        type_name: Option<String>,
+    },
+}
+
+impl Owner {
+    /// Where the source puts the fn, or, where it cannot be read, what its signature says: only
+    /// an associated fn can take `self` or name `Self`.
+    fn of(context: &Context, sig: &Signature) -> Owner {
+        match context {
+            Context::Impl { type_name } => Owner::Associated {
+                type_name: type_name.clone(),
+            },
+            _ if sig.receiver().is_some() || mentions_self(sig) => {
+                Owner::Associated { type_name: None }
+            }
+            _ => Owner::Free,
+        }
+    }
+}
+
+/// Whether `sig` names `Self` anywhere.
+fn mentions_self(sig: &Signature) -> bool {
+    fn walk(tokens: TokenStream) -> bool {
+        tokens.into_iter().any(|token| match token {
+            proc_macro2::TokenTree::Ident(ident) => ident == "Self",
+            proc_macro2::TokenTree::Group(group) => walk(group.stream()),
+            _ => false,
+        })
+    }
+    walk(sig.to_token_stream())
+}
+
+/// The error for a fn whose place cannot hold a twin: a trait impl, a trait, an `extern` block.
+fn no_place_for_twin(context: &Context, item: &FnItem, wraps: Option<&Path>) -> Option<String> {
+    let name = item.sig.ident.unraw();
+    match context {
+        Context::TraitImpl => Some(format!(
+            "a trait impl holds only the items its trait declares, so it has no place for the \
+             twin `{name}_async`: put `#[sync_to_async]` on a fn of the type's own `impl` block \
+             (one that calls `{name}`), or on a free fn"
+        )),
+        Context::Trait => Some(format!(
+            "`#[sync_to_async]` does not go in a trait: a twin there would be one more method for \
+             every impl to have. Put it on `{name}` in each type's own `impl` block, or give the \
+             objects an async handle with `#[sync_to_async(handle = ...)]` on that block"
+        )),
+        Context::Extern => Some(crate::context::extern_block_message(&item.sig, wraps)),
+        Context::Unknown | Context::Module | Context::Impl { .. } => None,
+    }
+}
+
+/// What a method's receiver becomes in its twin: moved into the call (`self`, `mut self`,
+/// `self: Box<Self>`, `self: Arc<Self>`). One that borrows (`&self`, `&mut self`) is an error:
+/// the object stays with the caller while the method runs on another thread, which is what a
+/// handle is for.
+fn receiver(
+    sig: &Signature,
+    type_name: Option<&str>,
+    errors: &mut Errors,
+) -> Option<MovedReceiver> {
+    let receiver = sig.receiver()?;
+    let borrows = match &receiver.kind {
+        ReceiverKind::Reference(..) => true,
+        ReceiverKind::Typed(_, ty) => signature::find_borrow(ty).is_some(),
+        _ => false,
+    };
+    if borrows {
+        let handle = format!("Async{}", type_name.unwrap_or("Name"));
+        let written = receiver
+            .to_token_stream()
+            .to_string()
+            .replace("& ", "&")
+            .replace(" :", ":");
+        errors.push_spanned(
+            receiver,
+            format!(
+                "a twin runs the method on another thread, which cannot borrow the object from \
+                 its caller (`{written}`): give the object an async handle instead, with \
+                 `#[sync_to_async(handle = {handle})]` on the `impl` block in place of this \
+                 attribute (an async method for each `pub fn`, all sharing the object); or take \
+                 `self` by value, or `self: Arc<Self>` to share it"
+            ),
+        );
+        return None;
+    }
+    let self_token = receiver.self_token;
+    Some(match &receiver.kind {
+        ReceiverKind::Typed(colon, ty) => MovedReceiver {
+            declaration: quote!(#self_token #colon #ty),
+            sent: ty.to_token_stream(),
+            self_token,
+        },
+        _ => MovedReceiver {
+            declaration: self_token.to_token_stream(),
+            sent: quote!(Self),
+            self_token,
+        },
+    })
+}
+
+/// A receiver that the twin moves into the call.
+struct MovedReceiver {
+    /// As the twin declares it (without `mut`).
+    declaration: TokenStream,
+    /// The type that crosses threads: `Self`, `Box<Self>`, `Arc<Self>`.
+    sent: TokenStream,
+    self_token: syn::Token![self],
 }
 
 /// A `#[sync_only]` written below this attribute expands after it and cannot see a `name =`
@@ -199,6 +346,8 @@ struct Twin<'a> {
     item: &'a FnItem,
     params: &'a [Param],
     form: &'a Form<'a>,
+    owner: &'a Owner,
+    receiver: Option<&'a MovedReceiver>,
 }
 
 impl Twin<'_> {
@@ -214,9 +363,12 @@ impl Twin<'_> {
     /// Docs, `#[cfg]`s, `#[allow]`s and `#[deprecated]` carry over; a line naming the sync fn
     /// is added to the docs.
     fn attrs(&self) -> TokenStream {
-        let target = match self.form {
-            Form::Fn => self.item.sig.ident.to_string(),
-            Form::Declaration { wraps } => path_string(wraps),
+        let target = match (self.form, self.owner) {
+            (Form::Fn, Owner::Free) => self.item.sig.ident.unraw().to_string(),
+            (Form::Fn, Owner::Associated { .. }) => {
+                format!("Self::{}", self.item.sig.ident.unraw())
+            }
+            (Form::Declaration { wraps }, _) => path_string(wraps),
         };
         let mut line = format!(
             " Async twin of [`{target}`], generated by `#[sync_to_async]`: the call runs on a \
@@ -228,6 +380,12 @@ impl Twin<'_> {
                  `bridge_runtime::SentError`, with the same message and `source()` chain.",
             );
         }
+        if signature::never_returns(&self.item.sig.output) {
+            line.push_str(
+                " It never returns, as the fn never does; its output is `Infallible` because \
+                 `!` cannot be the output of an `async fn` on stable Rust.",
+            );
+        }
         twin_attrs(&self.item.attrs, &line)
     }
 
@@ -236,7 +394,12 @@ impl Twin<'_> {
         match self.form {
             Form::Fn => {
                 // `r#type` is recorded as `type`, as a path would name it.
-                let name = format!("::{}", self.item.sig.ident.unraw());
+                let name = match self.owner {
+                    Owner::Associated {
+                        type_name: Some(type_name),
+                    } => format!("::{type_name}::{}", self.item.sig.ident.unraw()),
+                    _ => format!("::{}", self.item.sig.ident.unraw()),
+                };
                 quote!(::core::concat!(::core::module_path!(), #name))
             }
             Form::Declaration { wraps } => path_string(wraps).into_token_stream(),
@@ -251,7 +414,10 @@ impl Twin<'_> {
             Form::Fn => {
                 let ident = &self.item.sig.ident;
                 let args = generic_args(&self.item.sig.generics);
-                quote!(#ident #args)
+                match self.owner {
+                    Owner::Free => quote!(#ident #args),
+                    Owner::Associated { .. } => quote!(Self::#ident #args),
+                }
             }
         }
     }
@@ -271,15 +437,104 @@ impl Twin<'_> {
         let safety = unsafe_keyword(safety);
         let vis = &self.item.vis;
         let ident = self.ident();
-        let inputs = self
-            .params
-            .iter()
-            .map(|Param { name, ty, .. }| quote!(#name: #ty));
+        let receiver = self.receiver.map(|receiver| &receiver.declaration);
+        let inputs = receiver
+            .into_iter()
+            .cloned()
+            .chain(self.params.iter().map(Param::declaration));
         let output = match self.sent_error_result() {
             Some(result) => quote!(-> #result),
+            None if signature::never_returns(output) => {
+                quote!(-> ::core::convert::Infallible)
+            }
             None => output.to_token_stream(),
         };
         quote!(#vis async #safety fn #ident <#params> (#(#inputs),*) #output #where_clause)
+    }
+
+    /// The items of the probe that copies `&T` arguments, for the twin's marker module, if
+    /// any argument is copied with it (see `Copier::Probe`).
+    ///
+    /// A `&T` is copied with `ToOwned`, which most types have through `Clone`. One that has
+    /// neither is often an object that must not be copied at all (a `&rusqlite::Connection`),
+    /// and rustc's own error would say to derive `Clone`. So `Probe(value).copy()` picks, by
+    /// method resolution, `Copies` (for a `Probe` of a `ToOwned` type: its `to_owned`) or else
+    /// `CannotCopy` (for a `&Probe` of any type), whose method requires `NotCopyable`, which no
+    /// type has. That requirement is the only error, with this message.
+    fn probe_items(&self) -> Option<TokenStream> {
+        let generics = &self.item.sig.generics;
+        if !self.params.iter().any(|param| param.probes(generics)) {
+            return None;
+        }
+        let fn_name = match self.form {
+            Form::Declaration { wraps } => path_string(wraps),
+            Form::Fn => self.item.sig.ident.unraw().to_string(),
+        };
+        let twin = self.ident().unraw().to_string();
+        let message = format!(
+            "`{{Self}}` cannot be copied for the thread that runs `{fn_name}`: `{twin}` copies a \
+             `&T` argument with `ToOwned`, which `{{Self}}` does not have (a `Clone` type has it)"
+        );
+        let label = "cannot be copied to the worker thread";
+        let handle = "a connection, a file or a cache is not to be copied: give it (or a type \
+             of yours that owns it) an async handle, with `#[sync_to_async(handle = AsyncName)]` \
+             on that type's `impl` block, which keeps the object and runs its methods on a \
+             blocking thread";
+        let sensitive = "an object bound to one thread (a thread-local connection) stays there: \
+             have the fn find it on that thread rather than take it as a parameter, and mark the \
+             fn `#[sync_to_async(thread_sensitive)]`, so that every call runs on that thread";
+        let value = "a plain value can derive `Clone` (a type parameter, be bounded by it), or \
+             be taken by value";
+        Some(quote! {
+            pub(super) type Same<T> = T;
+            pub(super) struct Probe<'a, T: ?::core::marker::Sized>(pub(super) &'a T);
+            pub(super) trait Copies {
+                type Owned;
+                fn copy(self) -> Self::Owned;
+            }
+            impl<T: ?::core::marker::Sized + ::std::borrow::ToOwned> Copies for Probe<'_, T> {
+                type Owned = <T as ::std::borrow::ToOwned>::Owned;
+                fn copy(self) -> Self::Owned {
+                    <T as ::std::borrow::ToOwned>::to_owned(self.0)
+                }
+            }
+            #[diagnostic::on_unimplemented(
+                message = #message,
+                label = #label,
+                note = #handle,
+                note = #sensitive,
+                note = #value,
+            )]
+            pub(super) trait NotCopyable {}
+            pub(super) trait Never {}
+            #[diagnostic::do_not_recommend]
+            impl<T: ?::core::marker::Sized + Never> NotCopyable for T {}
+            /// What `CannotCopy` gives instead of a copy: never made, but it lends a `&T` as
+            /// the copy would, so nothing after the one error fails.
+            #[allow(dead_code)]
+            pub(super) struct Uncopied<T: ?::core::marker::Sized>(
+                ::core::convert::Infallible,
+                ::core::marker::PhantomData<fn(&T)>,
+            );
+            impl<T: ?::core::marker::Sized> ::core::borrow::Borrow<T> for Uncopied<T> {
+                fn borrow(&self) -> &T {
+                    match self.0 {}
+                }
+            }
+            pub(super) trait CannotCopy<T: ?::core::marker::Sized> {
+                fn copy(self) -> Uncopied<T>
+                where
+                    T: NotCopyable;
+            }
+            impl<T: ?::core::marker::Sized> CannotCopy<T> for &Probe<'_, T> {
+                fn copy(self) -> Uncopied<T>
+                where
+                    T: NotCopyable,
+                {
+                    ::core::unreachable!()
+                }
+            }
+        })
     }
 
     /// `Result<T, SentError>` for a sync fn that returns `Result<T, Box<dyn Error>>`.
@@ -297,26 +552,53 @@ impl ToTokens for Twin<'_> {
         let attrs = self.attrs();
         let signature = self.signature();
         let twin = self.ident();
-        let site = Ident::new("__BRIDGE_SITE", Span::mixed_site());
+        let fresh = Fresh::new(&self.item.sig);
+        let site = fresh.ident("__BRIDGE_SITE");
+        // The marker type that names the twin in `Send` errors lives in a module of its own, so
+        // that it shadows no type of the signature named like the twin.
+        let marker_module = fresh.ident("__bridge_twin");
+        let marker = quote!(#marker_module::#twin);
+        let probe_items = self.probe_items();
+        let copier = match probe_items {
+            Some(_) => Copier::Probe {
+                module: &marker_module,
+                generics: &self.item.sig.generics,
+            },
+            None => Copier::ToOwned,
+        };
+        // The probe's traits are used by method syntax: they must be in scope.
+        let probe_uses = probe_items.is_some().then(|| {
+            quote! {
+                #[allow(unused_imports)]
+                use #marker_module::{CannotCopy as _, Copies as _};
+            }
+        });
+        let receiver_arg = fresh.ident("__self");
         let args: Vec<Ident> = (0..self.params.len())
-            .map(|i| format_ident!("__a{}", i, span = Span::mixed_site()))
+            .map(|i| fresh.ident(&format!("__a{i}")))
             .collect();
-        let sent_types = self.params.iter().map(Param::sent_type);
         let sent_error = self.sent_error_result();
+        let never = signature::never_returns(&self.item.sig.output);
         let returned = match (&self.item.sig.output, &sent_error) {
             (_, Some(result)) => result.clone(),
+            _ if never => quote!(::core::convert::Infallible),
             (ReturnType::Type(_, ty), None) if contains_impl(ty) => quote!(_),
             (output, None) => signature::return_type(output),
         };
-        let values = self.params.iter().map(Param::value);
         let call_args = self
-            .params
-            .iter()
-            .zip(&args)
-            .map(|(param, arg)| param.call_arg(arg));
+            .receiver
+            .map(|_| quote!(#receiver_arg))
+            .into_iter()
+            .chain(self.params.iter().zip(&args).map(|(param, arg)| {
+                let cfgs = param.cfgs();
+                let arg = param.call_arg(arg);
+                quote!(#cfgs #arg)
+            }));
         let callee = self.callee();
         let (body, allow_unsafe) =
             unsafe_call(&self.item.sig.safety, quote!(#callee(#(#call_args),*)));
+        // The call of a fn that never returns is the last code that runs on the worker.
+        let allow_never = never.then(|| quote!(#[allow(unreachable_code)]));
         // A `Box<dyn Error>` is converted where it is made, on the worker thread.
         let body = match sent_error {
             Some(_) => quote!(#private::sent_error(#body)),
@@ -336,7 +618,8 @@ impl ToTokens for Twin<'_> {
                 // A `&dyn Executor` made at the user's expression: one error there if it is not
                 // an executor, and none again at the dispatch.
                 let span = syn::spanned::Spanned::span(executor);
-                let executor = quote_spanned!(span=> &#executor as &dyn #private::Executor);
+                // In parentheses: the cast must apply to the whole expression.
+                let executor = quote_spanned!(span=> &(#executor) as &dyn #private::Executor);
                 (quote!(dispatch), quote!(#executor,))
             }
             Target::ThreadSensitive => (quote!(dispatch_sensitive), TokenStream::new()),
@@ -345,25 +628,39 @@ impl ToTokens for Twin<'_> {
         // Each value that crosses threads is wrapped in a `SendCell`, whose only constructor
         // requires `Sendable<twin>`: a type that is not `Send` gets one error, on the user's own
         // type token, naming the type and the twin, and nothing downstream errs again.
-        let (wrap, unwrap) = if args.is_empty() {
-            (TokenStream::new(), TokenStream::new())
-        } else {
-            (
-                quote!(let (#(#args,)*) = (#(#private::send_cell::<#twin, #sent_types>(#values),)*);),
-                quote!(let (#(#args,)*) = (#(#args.into_inner(),)*);),
-            )
-        };
+        // One statement per value, under the parameter's `#[cfg]`s; the names are fresh, so
+        // a parameter named like one of them is not shadowed before it is read.
+        let (mut wrap, mut unwrap) = (TokenStream::new(), TokenStream::new());
+        if let Some(receiver) = self.receiver {
+            let (self_token, sent) = (&receiver.self_token, &receiver.sent);
+            wrap.extend(quote! {
+                let #receiver_arg = #private::send_cell::<#marker, #sent>(#self_token);
+            });
+            unwrap.extend(quote!(let #receiver_arg = #receiver_arg.into_inner();));
+        }
+        for (param, arg) in self.params.iter().zip(&args) {
+            let (cfgs, sent, value) = (param.cfgs(), param.sent_type(copier), param.value(copier));
+            wrap.extend(quote! {
+                #cfgs let #arg = #private::send_cell::<#marker, #sent>(#value);
+            });
+            unwrap.extend(quote!(#cfgs let #arg = #arg.into_inner();));
+        }
         tokens.extend(quote! {
             #attrs
             #allow_unsafe
+            #allow_never
             #signature {
-                #[allow(non_camel_case_types, dead_code)]
-                struct #twin {}
+                mod #marker_module {
+                    #[allow(non_camel_case_types, dead_code)]
+                    pub(super) struct #twin {}
+                    #probe_items
+                }
+                #probe_uses
                 static #site: #private::CallSite = #site_new;
                 #wrap
                 #private::#dispatch(&#site, #executor move || {
                     #unwrap
-                    #private::send_cell::<#twin, #returned>(#body)
+                    #private::send_cell::<#marker, #returned>(#body)
                 })
                 .await
                 .into_inner()
@@ -410,7 +707,7 @@ pub(super) fn add_send_static(generics: &mut Generics) {
 }
 
 fn is_ident(ty: &Type, ident: &Ident) -> bool {
-    matches!(ty, Type::Path(path) if path.qself.is_none() && path.path.is_ident(ident))
+    matches!(signature::peel(ty), Type::Path(path) if path.qself.is_none() && path.path.is_ident(ident))
 }
 
 fn path_string(path: &Path) -> String {

@@ -3,8 +3,8 @@
 //! to the object, a constructor that builds a handle, or an associated fn that runs alone).
 //! A method planned as invalid becomes a stub that keeps callers compiling.
 
-use proc_macro2::{Span, TokenStream};
-use quote::{ToTokens, format_ident, quote, quote_spanned};
+use proc_macro2::TokenStream;
+use quote::{ToTokens, quote, quote_spanned};
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::{FnArg, Ident, ReturnType, Type};
@@ -12,9 +12,9 @@ use syn::{FnArg, Ident, ReturnType, Type};
 use super::Handle;
 use super::plan::{Bridged, Kind, Mode};
 use super::self_type::replace_constructed;
-use crate::expand::common::{contains_impl, generic_args, stub, twin_attrs, unsafe_call};
+use crate::expand::common::{Fresh, contains_impl, generic_args, stub, twin_attrs, unsafe_call};
 use crate::expand::sync_to_async::add_send_static;
-use crate::signature::Param;
+use crate::signature::{Copier, Param};
 
 impl Handle<'_> {
     /// The async version of one method.
@@ -60,31 +60,33 @@ impl Handle<'_> {
             }
             return stub(attrs, vis, &stub_sig, Some(Default::default()));
         }
-        let inputs = receiver.into_iter().chain(
-            params
-                .iter()
-                .map(|Param { name, ty, .. }| quote!(#name: #ty)),
-        );
+        let inputs = receiver
+            .into_iter()
+            .chain(params.iter().map(Param::declaration));
         let output = &sig.output;
         let signature = quote! {
             #vis async #safety fn #name <#generic_params> (#(#inputs),*) #output #where_clause
         };
-        let hidden = |name: &str| Ident::new(name, Span::mixed_site());
-        let (this, site, state, made) = (
-            hidden("__this"),
-            hidden("__BRIDGE_SITE"),
-            hidden("__state"),
-            hidden("__made"),
+        // Names no name of the signature can shadow or be shadowed by (see `Fresh`).
+        let fresh = Fresh::new(sig);
+        let (this, site, state, made, access, marker_module) = (
+            fresh.ident("__this"),
+            fresh.ident("__BRIDGE_SITE"),
+            fresh.ident("__state"),
+            fresh.ident("__made"),
+            fresh.ident("__access"),
+            fresh.ident("__bridge_method"),
         );
         let args: Vec<Ident> = (0..params.len())
-            .map(|i| format_ident!("__a{}", i, span = Span::mixed_site()))
+            .map(|i| fresh.ident(&format!("__a{i}")))
             .collect();
-        let sent_types: Vec<TokenStream> = params.iter().map(Param::sent_type).collect();
-        let values: Vec<TokenStream> = params.iter().map(Param::value).collect();
         let call_args: Vec<TokenStream> = params
             .iter()
             .zip(&args)
-            .map(|(param, arg)| param.call_arg(arg))
+            .map(|(param, arg)| {
+                let (cfgs, arg) = (param.cfgs(), param.call_arg(arg));
+                quote!(#cfgs #arg)
+            })
             .collect();
         let generic_args = generic_args(&sig.generics);
         let returned = match (&sig.output, kind) {
@@ -121,24 +123,20 @@ impl Handle<'_> {
         // Each argument and the result is checked for `Send` where it is written, spanned on
         // the user's type, and crosses threads in a cell that carries the proof: a type that is
         // not `Send` gets exactly one error, naming the handle and the method.
-        let send = |ty: &TokenStream, value: TokenStream| quote!(#private::method_send_cell::<Self, #name, #ty>(#value));
-        // Bound all at once, as a twin's are: a parameter may be named like one of them.
-        let sent = sent_types
-            .iter()
-            .zip(&values)
-            .map(|(ty, value)| send(ty, value.clone()));
-        let (sent, received) = if args.is_empty() {
-            (TokenStream::new(), TokenStream::new())
-        } else {
-            (
-                quote!(let (#(#args,)*) = (#(#sent,)*);),
-                quote!(let (#(#args,)*) = (#(#args.into_inner(),)*);),
-            )
-        };
+        let send = |ty: &TokenStream, value: TokenStream| quote!(#private::method_send_cell::<Self, #marker_module::#name, #ty>(#value));
+        // One statement per value, under the parameter's `#[cfg]`s, as a twin's.
+        let (mut sent, mut received) = (TokenStream::new(), TokenStream::new());
+        for (param, arg) in params.iter().zip(&args) {
+            let cfgs = param.cfgs();
+            let copier = Copier::ToOwned;
+            let value = send(&param.sent_type(copier), param.value(copier));
+            sent.extend(quote!(#cfgs let #arg = #value;));
+            received.extend(quote!(#cfgs let #arg = #arg.into_inner();));
+        }
         let ran = |call: TokenStream| send(&returned, call);
         let body = match kind {
             Kind::Ref | Kind::Mut => {
-                let (access, reference) = match kind {
+                let (access_kind, reference) = match kind {
                     Kind::Mut => (quote!(Write), quote!(&mut #self_ty)),
                     _ => (quote!(Read), quote!(&#self_ty)),
                 };
@@ -149,12 +147,12 @@ impl Handle<'_> {
                 let ran = ran(call);
                 let call = match self.mode {
                     // The object never leaves its thread, which is the executor.
-                    Mode::Dedicated => quote!(self.__bridge_state.call(&#site, #limit, __access)),
-                    _ => quote!(self.__bridge_state.call(&#site, #limit, #executor, __access)),
+                    Mode::Dedicated => quote!(self.__bridge_state.call(&#site, #limit, #access)),
+                    _ => quote!(self.__bridge_state.call(&#site, #limit, #executor, #access)),
                 };
                 quote! {
                     #sent
-                    let __access = #private::#access(move |#this: #reference| {
+                    let #access = #private::#access_kind(move |#this: #reference| {
                         #received
                         #ran
                     });
@@ -227,15 +225,22 @@ impl Handle<'_> {
                 }
             }
         };
+        // The marker type that names the method in `Send` errors, in a module of its own so that
+        // it shadows no type of the signature named like the method.
         let marker = quote! {
-            #[allow(non_camel_case_types, dead_code)]
-            struct #name {}
+            mod #marker_module {
+                #[allow(non_camel_case_types, dead_code)]
+                pub(super) struct #name {}
+            }
             static #site: #private::CallSite = #site_new;
         };
         let (_, allow_unsafe) = unsafe_call(&sig.safety, TokenStream::new());
+        // The call of a method that never returns is the last code that runs on the worker.
+        let allow_never = bridged.never.then(|| quote!(#[allow(unreachable_code)]));
         quote! {
             #attrs
             #allow_unsafe
+            #allow_never
             #signature {
                 #marker
                 #body

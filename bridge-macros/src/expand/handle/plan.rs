@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use quote::ToTokens;
 use syn::visit_mut::VisitMut;
 use syn::{
-    Attribute, FnArg, Ident, ItemImpl, Lifetime, ReceiverKind, ReturnType, Signature, Type,
-    Visibility,
+    AttrStyle, Attribute, FnArg, Ident, ItemImpl, Lifetime, ReceiverKind, ReturnType, Signature,
+    Type, Visibility,
 };
 
 use super::self_type::{ReplaceSelf, constructor, is_self, replace_constructed};
@@ -79,6 +79,9 @@ pub(super) struct Bridged {
     pub(super) receiver_lifetime: Option<Lifetime>,
     /// Errors were found: the async method is a stub that keeps callers compiling.
     pub(super) invalid: bool,
+    /// The method never returns (`-> !`): the async method returns `Infallible`, since `!`
+    /// cannot be the output of an `async fn` on stable Rust.
+    pub(super) never: bool,
 }
 
 impl<'a> Handle<'a> {
@@ -110,14 +113,17 @@ impl<'a> Handle<'a> {
             self_ty,
             type_name,
             generics,
+            // Outer attributes only: an inner `#![allow(..)]` of the block belongs to it.
             attrs: block
                 .attrs
                 .iter()
+                .filter(|attr| matches!(attr.style, AttrStyle::Outer))
                 .filter(|attr| attr.path().is_ident("cfg") || attr.path().is_ident("allow"))
                 .collect(),
             docs: block
                 .attrs
                 .iter()
+                .filter(|attr| matches!(attr.style, AttrStyle::Outer))
                 .filter(|attr| attr.path().is_ident("doc"))
                 .collect(),
             methods: Vec::new(),
@@ -191,6 +197,10 @@ impl<'a> Handle<'a> {
                 _ => ReplaceSelf(self_ty).visit_type_mut(ty),
             }
         }
+        let never = signature::never_returns(&sig.output);
+        if never {
+            sig.output = syn::parse_quote!(-> ::core::convert::Infallible);
+        }
         let params = signature::plan_method_params(&sig, &mut errors_here);
         if !errors_here.is_empty() {
             invalid = true;
@@ -207,6 +217,7 @@ impl<'a> Handle<'a> {
             receiver_lifetime,
             sig,
             invalid,
+            never,
         })
     }
 
@@ -226,7 +237,7 @@ impl<'a> Handle<'a> {
             ReceiverKind::Reference(_, lifetime, mutability) => {
                 Some((mutability.is_some(), lifetime.clone()))
             }
-            ReceiverKind::Typed(_, ty) => match &**ty {
+            ReceiverKind::Typed(_, ty) => match signature::peel(ty) {
                 Type::Reference(reference) if is_self(&reference.elem, self.self_ty) => {
                     Some((reference.mutability.is_some(), reference.lifetime.clone()))
                 }

@@ -41,11 +41,20 @@ pub(super) fn replace_constructed(ty: &mut Type, self_ty: &Type, with: Type) {
     }
 }
 
+/// `ty` without the invisible groups and parentheses around it, as `signature::peel`.
+fn peel_mut(ty: &mut Type) -> &mut Type {
+    match ty {
+        Type::Group(group) => peel_mut(&mut group.elem),
+        Type::Paren(paren) => peel_mut(&mut paren.elem),
+        ty => ty,
+    }
+}
+
 /// The `Self` in `Result<Self, E>` or `Option<Self>`.
 fn wrapped_object<'t>(ty: &'t mut Type, self_ty: &Type) -> Option<&'t mut Type> {
     let Type::Path(TypePath {
         qself: None, path, ..
-    }) = ty
+    }) = peel_mut(ty)
     else {
         return None;
     };

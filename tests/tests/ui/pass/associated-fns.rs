@@ -1,0 +1,95 @@
+//! `#[sync_to_async]` on a fn of a plain `impl` block (no handle) gives the type an associated
+//! twin beside it, `Db::open_async`, which calls `Self::open`; the signature need not name
+//! `Self`. A method that takes `self` by value (`self`, `self: Box<Self>`, `self: Arc<Self>`)
+//! moves it into the call like any other argument. Metrics name the fn `module::Db::open`.
+use std::sync::Arc;
+
+use bridge_runtime::sync_to_async;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Db {
+    path: String,
+}
+
+impl Db {
+    #[sync_to_async]
+    pub fn open(path: &str) -> Db {
+        Db {
+            path: path.to_owned(),
+        }
+    }
+
+    #[sync_to_async(limit = 2)]
+    pub fn try_open(path: &str) -> Result<Self, String> {
+        if path.is_empty() {
+            return Err("no path".to_owned());
+        }
+        Ok(Db {
+            path: path.to_owned(),
+        })
+    }
+
+    #[sync_to_async(name = default_path_later)]
+    pub fn default_path() -> String {
+        "app.db".to_owned()
+    }
+
+    #[sync_to_async]
+    pub fn into_path(self) -> String {
+        self.path
+    }
+
+    #[sync_to_async]
+    pub fn boxed_path(self: Box<Self>) -> String {
+        self.path
+    }
+
+    #[sync_to_async]
+    pub fn shared_path(self: Arc<Self>, suffix: &str) -> String {
+        format!("{}{suffix}", self.path)
+    }
+}
+
+pub struct Wrapper<T>(T);
+
+impl<T: Clone + Send + 'static> Wrapper<T> {
+    #[sync_to_async]
+    pub fn wrap(value: &T) -> Self {
+        Wrapper(value.clone())
+    }
+}
+
+/// A fn nested in a method's body is a free fn, and so is its twin.
+impl Db {
+    pub async fn nested(&self) -> String {
+        #[sync_to_async]
+        fn upper(text: &str) -> String {
+            text.to_uppercase()
+        }
+        upper_async(&self.path).await
+    }
+}
+
+fn main() {
+    futures_executor::block_on(async {
+        let db = Db::open_async("a.db").await;
+        assert_eq!(db, Db::open("a.db"));
+        assert_eq!(Db::try_open_async("b.db").await.unwrap().path, "b.db");
+        assert!(Db::try_open_async("").await.is_err());
+        assert_eq!(Db::default_path_later().await, "app.db");
+        assert_eq!(db.clone().into_path_async().await, "a.db");
+        assert_eq!(Box::new(db.clone()).boxed_path_async().await, "a.db");
+        assert_eq!(Arc::new(db.clone()).shared_path_async("!").await, "a.db!");
+        assert_eq!(Wrapper::wrap_async(&5u8).await.0, 5);
+        assert_eq!(db.nested().await, "A.DB");
+    });
+    let names: Vec<&str> = bridge_runtime::metrics::snapshot()
+        .fns
+        .iter()
+        .map(|site| site.name)
+        .collect();
+    for name in ["Db::open", "Db::try_open", "Db::default_path", "Wrapper::wrap"] {
+        let expected = format!("{}::{name}", module_path!());
+        assert!(names.contains(&expected.as_str()), "{expected} in {names:?}");
+    }
+}
