@@ -6,7 +6,7 @@
 //! of µs) and a task allocation per call. Here a call is pushed on its runtime's queue, and a
 //! blocking task (a *worker*) is spawned only when no worker is there to take it: one that is
 //! running a call takes it next, and one that has just run out of work looks for more for a
-//! moment ([`linger::IDLE`]) before it ends. A caller making calls back to back finds a worker
+//! moment ([`linger::IDLE`]; no more of them at once than there are CPUs) before it ends. A caller making calls back to back finds a worker
 //! awake and pays a queue push instead of a thread wake.
 //!
 //! Everything else stays tokio's: the workers are ordinary blocking tasks, so calls run on the
@@ -143,10 +143,8 @@ impl Worker {
             while let Some(job) = queue.pop() {
                 job.run();
             }
-            queue.lingering.fetch_add(1, Ordering::SeqCst);
             let found =
-                linger::yield_until(linger::IDLE, || queue.queued.load(Ordering::SeqCst) > 0);
-            queue.lingering.fetch_sub(1, Ordering::SeqCst);
+                linger::linger(&queue.lingering, || queue.queued.load(Ordering::SeqCst) > 0);
             if !found && queue.queued.load(Ordering::SeqCst) == 0 {
                 return;
             }

@@ -2,6 +2,9 @@
 //! than a park and a wake when the work comes within microseconds, as the next call of a caller
 //! making calls back to back does.
 
+use std::num::NonZeroUsize;
+use std::sync::LazyLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 /// How long an executor thread that has run out of work keeps looking for more before it parks.
@@ -24,5 +27,77 @@ pub(crate) fn yield_until(budget: Duration, ready: impl Fn() -> bool) -> bool {
             return false;
         }
         std::thread::yield_now();
+    }
+}
+
+/// Lingers as [`yield_until`] does, unless as many threads of the same executor (counted in
+/// `lingering`) linger already as there are CPUs to run them: another could take a call no
+/// sooner, and would only burn a CPU while it looked. Returns whether `ready` held.
+///
+/// `lingering` counts this thread while it looks, so that a caller that sees it there may count
+/// on it to take its call; a thread that gives up must check for work once more afterwards.
+pub(crate) fn linger(lingering: &AtomicUsize, ready: impl Fn() -> bool) -> bool {
+    let others = lingering.fetch_add(1, Ordering::SeqCst);
+    let found = others < cpus() && yield_until(IDLE, ready);
+    lingering.fetch_sub(1, Ordering::SeqCst);
+    found
+}
+
+/// The CPUs this process may run on.
+fn cpus() -> usize {
+    static CPUS: LazyLock<usize> =
+        LazyLock::new(|| std::thread::available_parallelism().map_or(1, NonZeroUsize::get));
+    *CPUS
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::time::{Duration, Instant};
+
+    /// No more threads linger at once than there are CPUs; the others give up at once.
+    #[test]
+    fn at_most_one_thread_per_cpu_lingers() {
+        let extra = 3;
+        let threads = super::cpus() + extra;
+        let lingering = Arc::new(AtomicUsize::new(0));
+        let (looking, gave_up) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let release = Arc::new(AtomicBool::new(false));
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                let (lingering, looking, gave_up, release) = (
+                    Arc::clone(&lingering),
+                    Arc::clone(&looking),
+                    Arc::clone(&gave_up),
+                    Arc::clone(&release),
+                );
+                std::thread::spawn(move || {
+                    let found = super::linger(&lingering, || {
+                        // A thread that lingers stays here, still counted, until released.
+                        looking.fetch_add(1, Ordering::SeqCst);
+                        while !release.load(Ordering::SeqCst) {
+                            std::thread::yield_now();
+                        }
+                        true
+                    });
+                    if !found {
+                        gave_up.fetch_add(1, Ordering::SeqCst);
+                    }
+                })
+            })
+            .collect();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while looking.load(Ordering::SeqCst) + gave_up.load(Ordering::SeqCst) < threads {
+            assert!(Instant::now() < deadline, "the threads never settled");
+            std::thread::yield_now();
+        }
+        assert_eq!(looking.load(Ordering::SeqCst), super::cpus());
+        assert_eq!(gave_up.load(Ordering::SeqCst), extra);
+        release.store(true, Ordering::SeqCst);
+        for handle in handles {
+            handle.join().unwrap();
+        }
+        assert_eq!(lingering.load(Ordering::SeqCst), 0);
     }
 }

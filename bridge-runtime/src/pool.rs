@@ -291,12 +291,11 @@ impl Shared {
         }
     }
 
-    /// Looks for the next job for a moment before going back to the lock and the condvar. The
-    /// thread always checks the queue under the lock afterwards, so no job waits on a lingering thread.
+    /// Looks for the next job for a moment (unless as many threads as there are CPUs look
+    /// already) before going back to the lock and the condvar. The thread always checks the
+    /// queue under the lock afterwards, so no job waits on a lingering thread.
     fn linger(&self) {
-        self.lingering.fetch_add(1, Ordering::SeqCst);
-        linger::yield_until(linger::IDLE, || self.queued.load(Ordering::SeqCst) > 0);
-        self.lingering.fetch_sub(1, Ordering::SeqCst);
+        linger::linger(&self.lingering, || self.queued.load(Ordering::SeqCst) > 0);
     }
 
     fn work_loop(&self) {
