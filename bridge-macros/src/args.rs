@@ -1,6 +1,6 @@
 //! Parsing the options of `#[sync_to_async(...)]`, `#[async_to_sync(...)]` and
 //! `#[sync_only(...)]` into one typed struct per form: [`FnOptions`], [`HandleOptions`],
-//! [`MethodOptions`], [`AsyncToSyncOptions`] and [`SyncOnlyOptions`].
+//! [`MethodOptions`], [`TraitOptions`], [`AsyncToSyncOptions`] and [`SyncOnlyOptions`].
 //!
 //! Every option is one row of [`OPTIONS`]: its key, the forms that take it, the kind of value
 //! it takes, and what to say when it is misspelled or written in the wrong place. The parser
@@ -48,7 +48,7 @@ impl Macro {
     /// The items the attribute is written on, each with options of its own.
     fn forms(self) -> &'static [Form] {
         match self {
-            Macro::SyncToAsync => &[Form::Fn, Form::Impl],
+            Macro::SyncToAsync => &[Form::Fn, Form::Impl, Form::Trait],
             Macro::AsyncToSync => &[Form::AsyncToSync],
             Macro::SyncOnly => &[Form::SyncOnly],
             Macro::Method => &[Form::Method],
@@ -90,16 +90,18 @@ impl Macro {
 }
 
 /// An item an attribute is written on, with the options that apply to it. `#[sync_to_async]`
-/// has two: a fn and an `impl` block. It takes the options of both, and reports one written on
-/// the other form's item once that item has been read.
+/// has three: a fn, an `impl` block and a trait. It takes the options of all, and reports one
+/// written on another form's item once that item has been read.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Form {
     /// `#[sync_to_async]` on a fn or a `wraps = ...` declaration.
     Fn,
     /// `#[sync_to_async(handle = ...)]` on an `impl` block.
     Impl,
-    /// `#[sync_to_async(...)]` on a method of such an `impl` block.
+    /// `#[sync_to_async(...)]` on a method of such an `impl` block (or of such a trait).
     Method,
+    /// `#[sync_to_async(trait = ...)]` on a trait definition.
+    Trait,
     /// `#[async_to_sync]`.
     AsyncToSync,
     /// `#[sync_only]`.
@@ -110,7 +112,7 @@ impl Form {
     /// The attribute written on this form.
     pub(crate) fn attribute(self) -> Macro {
         match self {
-            Form::Fn | Form::Impl => Macro::SyncToAsync,
+            Form::Fn | Form::Impl | Form::Trait => Macro::SyncToAsync,
             Form::Method => Macro::Method,
             Form::AsyncToSync => Macro::AsyncToSync,
             Form::SyncOnly => Macro::SyncOnly,
@@ -201,7 +203,7 @@ const OPTIONS: &[Spec] = &[
     },
     Spec {
         key: "executor",
-        on: &[Form::Fn, Form::Impl],
+        on: &[Form::Fn, Form::Impl, Form::Trait],
         kind: ValueKind::Executor,
         example: "MY_POOL",
         near: &["pool", "executor_pool", "runtime"],
@@ -211,7 +213,7 @@ const OPTIONS: &[Spec] = &[
     },
     Spec {
         key: "limit",
-        on: &[Form::Fn, Form::Impl, Form::Method],
+        on: &[Form::Fn, Form::Impl, Form::Method, Form::Trait],
         kind: ValueKind::Limit,
         example: "8",
         near: &["max_concurrency", "concurrency", "max_in_flight"],
@@ -257,7 +259,7 @@ const OPTIONS: &[Spec] = &[
     },
     Spec {
         key: "handle",
-        on: &[Form::Impl],
+        on: &[Form::Impl, Form::Trait],
         kind: ValueKind::TypeName,
         example: "AsyncStore",
         near: &["handle_name", "async_handle", "wrapper", "async_type"],
@@ -288,8 +290,29 @@ const OPTIONS: &[Spec] = &[
              `#[sync_to_async(handle = ...)]`",
     },
     Spec {
+        key: "trait",
+        on: &[Form::Trait],
+        kind: ValueKind::TypeName,
+        example: "AsyncRepository",
+        near: &["async_trait", "trait_name", "as_trait", "interface"],
+        hint: "a trait's async counterpart is named with `trait = AsyncName`",
+        elsewhere: &[(
+            Macro::Method,
+            "`trait` goes on the trait definition; a method takes `name`, `limit` and `skip`",
+        )],
+        misplaced: "`trait = {value}` makes an async counterpart of a legacy trait, so it goes on \
+             the trait's definition: `#[sync_to_async(trait = {value})] pub trait Repository { \
+             ... }`",
+    },
+    Spec {
         key: "crate",
-        on: &[Form::Fn, Form::Impl, Form::AsyncToSync, Form::SyncOnly],
+        on: &[
+            Form::Fn,
+            Form::Impl,
+            Form::Trait,
+            Form::AsyncToSync,
+            Form::SyncOnly,
+        ],
         kind: ValueKind::Crate,
         example: "\"::bridge_runtime\"",
         near: &["krate", "bridge", "path"],
@@ -330,12 +353,38 @@ pub(crate) trait Options: Sized {
                 && !spec.on.contains(&Self::FORM)
             {
                 let written = value.to_token_stream().to_string();
-                later.push_spanned(value, spec.misplaced.replace("{value}", &written));
+                let message = match Self::FORM {
+                    Form::Trait => misplaced_on_trait(spec.key),
+                    _ => spec.misplaced.replace("{value}", &written),
+                };
+                later.push_spanned(value, message);
             }
         }
         let options = Self::take(&mut given, &mut later);
         Parsed { options, later }
     }
+}
+
+/// The error for an option of `#[sync_to_async]` that a trait does not take.
+fn misplaced_on_trait(key: &str) -> String {
+    let why = match key {
+        "name" => {
+            "the async trait's methods keep their names; one is renamed with \
+             `#[sync_to_async(name = ...)]` on the method itself"
+        }
+        "wraps" => "the async trait calls the methods the legacy trait declares",
+        _ => "a trait's handle runs one call at a time on a blocking thread",
+    };
+    let takes = Macro::SyncToAsync
+        .options()
+        .filter(|spec| spec.on.contains(&Form::Trait))
+        .map(|spec| format!("`{}`", spec.key))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "`{key}` is not an option of an async trait ({why}); on a trait, `#[sync_to_async]` takes \
+         {takes}"
+    )
 }
 
 /// The options of one form, and the errors to report once its item has been read.
@@ -492,6 +541,36 @@ impl Options for MethodOptions {
             );
         }
         MethodOptions::Skip
+    }
+}
+
+/// `#[sync_to_async(trait = ...)]` on a trait definition.
+pub(crate) struct TraitOptions {
+    /// `trait = Ident`: the async trait's name (required; its absence is reported with the checks
+    /// of the trait).
+    pub(crate) name: Option<Ident>,
+    /// `handle = Ident`: the name of the handle that implements the async trait for any object
+    /// of the legacy one; `{name}Handle` by default.
+    pub(crate) handle: Option<Ident>,
+    /// `executor = EXPR`: where the handle's calls run.
+    pub(crate) executor: Option<Expr>,
+    /// `limit = N`: at most N calls of the handle's methods in flight, over all its objects.
+    pub(crate) limit: Option<LitInt>,
+    /// `crate = "path"`: where `bridge_runtime` lives.
+    pub(crate) runtime: Path,
+}
+
+impl Options for TraitOptions {
+    const FORM: Form = Form::Trait;
+
+    fn take(given: &mut Given, _: &mut Errors) -> Self {
+        TraitOptions {
+            name: given.ident("trait"),
+            handle: given.ident("handle"),
+            executor: given.expr("executor"),
+            limit: given.limit("limit"),
+            runtime: runtime(given),
+        }
     }
 }
 
@@ -707,6 +786,7 @@ const PATH_KEYWORDS: [&str; 4] = ["self", "Self", "super", "crate"];
 fn keyword_as_name(key: &Ident, keyword: &Ident, kind: Macro) -> syn::Error {
     let (named, example) = match (key.to_string().as_str(), kind) {
         ("handle", _) => ("the handle's name", "AsyncStore"),
+        ("trait", _) => ("the async trait's name", "AsyncRepository"),
         (_, Macro::Method) => ("the async method's name", kind.example_name()),
         _ => ("the twin's name", kind.example_name()),
     };
@@ -734,10 +814,12 @@ fn handle_value(key: &Ident, value: Expr) -> syn::Result<Ident> {
         }
         return Ok(ident.clone());
     }
-    Err(syn::Error::new_spanned(
-        value,
-        format!("`{key}` takes the name of the struct to generate, as in `{key} = AsyncStore`"),
-    ))
+    let message = if key == "trait" {
+        format!("`{key}` takes the name of the trait to generate, as in `{key} = AsyncRepository`")
+    } else {
+        format!("`{key}` takes the name of the struct to generate, as in `{key} = AsyncStore`")
+    };
+    Err(syn::Error::new_spanned(value, message))
 }
 
 fn unknown_option(kind: Macro, name: &str) -> String {

@@ -24,8 +24,12 @@ pub(crate) enum Context {
     /// A module, a fn body, a block or anything else that holds free items.
     Module,
     /// An inherent `impl` block, with the last identifier of its type's path (`Db` for
-    /// `impl<T> db::Db<T>`) when it could be read.
-    Impl { type_name: Option<String> },
+    /// `impl<T> db::Db<T>`) when it could be read, and the names of the block's type and const
+    /// parameters (`["T"]`), which a twin's `use<..>` must list.
+    Impl {
+        type_name: Option<String>,
+        params: Vec<String>,
+    },
     /// `impl Trait for Type`.
     TraitImpl,
     /// `trait Name { ... }`.
@@ -280,8 +284,11 @@ fn of_header(header: &str) -> Context {
 /// An `impl` block, from what follows `impl`: a trait impl has a `for` outside brackets before
 /// its where-clause; an inherent impl's type name is the last identifier of its path.
 fn of_impl(mut rest: &[Token]) -> Context {
+    let mut params = Vec::new();
     if let [Token::Punct('<'), ..] = rest {
-        rest = skip_group(rest, '<', '>');
+        let after = skip_group(rest, '<', '>');
+        params = generic_params(&rest[1..rest.len() - after.len()]);
+        rest = after;
     }
     let mut depth = 0usize;
     let mut type_name = None;
@@ -304,7 +311,31 @@ fn of_impl(mut rest: &[Token]) -> Context {
             _ => {}
         }
     }
-    Context::Impl { type_name }
+    Context::Impl { type_name, params }
+}
+
+/// The names of the type and const parameters declared by `tokens`, what follows the `<` of
+/// an `impl<..>` (up to its `>`): the first word of each parameter, lifetimes left out.
+fn generic_params(tokens: &[Token]) -> Vec<String> {
+    let mut params = Vec::new();
+    let mut depth = 0usize;
+    let mut at_start = true;
+    for token in tokens {
+        match token {
+            Token::Punct('<' | '(' | '[') => depth += 1,
+            Token::Punct('>' | ')' | ']') => depth = depth.saturating_sub(1),
+            Token::Punct(',') if depth == 0 => {
+                at_start = true;
+                continue;
+            }
+            // `const N: usize`: the name is the next word.
+            Token::Word(word) if at_start && word == "const" => continue,
+            Token::Word(word) if at_start && !word.starts_with('\'') => params.push(word.clone()),
+            _ => {}
+        }
+        at_start = false;
+    }
+    params
 }
 
 /// `tokens` without the attributes `#[...]` and `#![...]` written in them.
@@ -392,8 +423,13 @@ mod tests {
     }
 
     fn impl_of(name: &str) -> Context {
+        impl_with(name, &[])
+    }
+
+    fn impl_with(name: &str, params: &[&str]) -> Context {
         Context::Impl {
             type_name: Some(name.to_owned()),
+            params: params.iter().map(|&param| param.to_owned()).collect(),
         }
     }
 
@@ -422,7 +458,13 @@ mod tests {
         );
         assert_eq!(
             at_marker("impl<T: Fn() -> u8> crate::db::Db<T> where T: Send {\n#[here]"),
-            impl_of("Db")
+            impl_with("Db", &["T"])
+        );
+        assert_eq!(
+            at_marker(
+                "impl<'a, T: Into<Vec<u8>> + 'a, const N: usize, U> Db<'a, T, N, U> {\n#[here]"
+            ),
+            impl_with("Db", &["T", "N", "U"])
         );
         assert_eq!(
             at_marker("#[cfg(unix)]\n/// Docs { with a brace\npub(crate) impl Db {\n#[here]"),

@@ -13,9 +13,9 @@ mod signature;
 
 use proc_macro::TokenStream;
 
-/// Adds an async twin to a sync fn: `fn fetch_user` gains `async fn fetch_user_async`, which
-/// runs the unchanged fn on a blocking executor. The sync fn stays exactly as written, so its
-/// legacy callers do not change.
+/// Adds an async twin to a sync fn: `fn fetch_user` gains `fn fetch_user_async`, an async fn
+/// whose future owns its arguments, which runs the unchanged fn on a blocking executor. The
+/// sync fn stays exactly as written, so its legacy callers do not change.
 ///
 /// ```
 /// use bridge_runtime::sync_to_async;
@@ -42,12 +42,14 @@ use proc_macro::TokenStream;
 ///   where-clause, `unsafe`, doc comments (plus a line naming the sync fn), `#[cfg]`s,
 ///   `#[allow]`s and `#[deprecated]`.
 /// - By-value parameters move into the call. `&T` parameters stay `&T` in the twin and are
-///   copied with [`ToOwned`] before the call crosses threads (`&str` becomes a `String`, `&Path`
-///   a `PathBuf`, `&User` a clone). `&'static T` is passed as is. Borrows inside `Option`,
+///   copied with [`ToOwned`] when the twin is called (`&str` becomes a `String`, `&Path` a
+///   `PathBuf`, `&User` a clone). `&'static T` is passed as is. Borrows inside `Option`,
 ///   slices, tuples and `Cow` are made owned the same way and lent back in their shape
 ///   (`Option<&str>`, `&[&str]`, `(&str, u32)`, `Cow<'_, str>`); a struct with a lifetime is a
-///   compile error that says what to take instead. Type parameters and `impl Trait` parameters
-///   gain `Send + 'static`.
+///   compile error that says what to take instead. `impl AsRef<Path>` / `impl AsRef<str>` (also
+///   `OsStr`, `CStr`, `[T]`) parameters are converted with `as_ref().to_owned()` when the twin
+///   is called, and `impl Into<T>` ones with `into()`, so they accept borrows. Other type
+///   parameters and `impl Trait` parameters gain `Send + 'static`.
 /// - In a plain `impl` block (one without a handle), the twin is an associated fn beside the fn:
 ///   `Db::open` gets `Db::open_async`, which calls `Self::open`. A method that takes `self` by
 ///   value (`self`, `self: Box<Self>`, `self: Arc<Self>`) moves it into the call; one that
@@ -55,7 +57,9 @@ use proc_macro::TokenStream;
 /// - A parameter under `#[cfg(..)]` is under it in the twin too. A fn that never returns
 ///   (`-> !`) gets a twin whose output is `std::convert::Infallible` (`!` cannot be the output
 ///   of an `async fn` on stable Rust): `match twin().await {}`.
-/// - Its future is `Send`, so it can be `tokio::spawn`ed.
+/// - It returns `impl Future<Output = R> + Send + 'static` (with `use<..>` naming only type and
+///   const parameters, where it can be written): the future borrows nothing from the caller, so
+///   `tokio::spawn(fetch_user_async(7, &realm))` works and `realm` may be dropped right after.
 /// - The call is handed to the executor when the future is first polled. Once handed over it
 ///   runs to completion even if the future is dropped (a timeout never half-applies a call);
 ///   a future dropped before its first poll runs nothing.
@@ -66,9 +70,12 @@ use proc_macro::TokenStream;
 ///
 /// ```
 /// # fn fetch_user(id: u64, realm: &str) -> String { format!("{id}{realm}") }
-/// pub async fn fetch_user_async(id: u64, realm: &str) -> String {
+/// pub fn fetch_user_async(
+///     id: u64,
+///     realm: &str,
+/// ) -> impl Future<Output = String> + Send + 'static + use<> {
 ///     let realm = realm.to_owned();
-///     bridge_runtime::to_thread(move || fetch_user(id, &realm)).await
+///     async move { bridge_runtime::to_thread(move || fetch_user(id, &realm)).await }
 /// }
 /// # assert_eq!(futures_executor::block_on(fetch_user_async(1, "x")), "1x");
 /// ```
@@ -85,6 +92,7 @@ use proc_macro::TokenStream;
 /// | `executor = EXPR` | run calls on this [`Executor`](../bridge_runtime/trait.Executor.html): a `static` `LazyLock<Pool>`, a `&'static` executor, or any executor value (evaluated on every call, so keep it cheap) |
 /// | `wraps = path` | declaration mode, below |
 /// | `handle = Ident` | impl-block mode, below; with `concurrent_reads` for a handle whose `&self` methods run together |
+/// | `trait = Ident` | trait mode, below (there, `handle = Ident` names the handle type, `executor` and `limit` apply to its calls) |
 /// | `crate = "path"` | where `bridge_runtime` is, for a renamed dependency or a re-export; default `::bridge_runtime` |
 ///
 /// ```
@@ -225,6 +233,78 @@ use proc_macro::TokenStream;
 /// # assert_eq!(futures_executor::block_on(store.get(0)).as_deref(), Some("a"));
 /// ```
 ///
+/// # Trait mode: an async counterpart of a legacy trait
+///
+/// On a trait definition, `trait = AsyncRepository` keeps the trait as written and generates
+/// `AsyncRepository`, whose methods take `&self` and return a boxed `Send` future, and
+/// `AsyncRepositoryHandle<R>`, which implements it for any `R: Repository + Send` (a
+/// `Box<dyn Repository + Send>` too) by running each call on a blocking thread. Callers of
+/// the trait migrate one at a time; its impls do not change.
+///
+/// ```
+/// use std::collections::HashMap;
+/// use bridge_runtime::sync_to_async;
+///
+/// #[sync_to_async(trait = AsyncRepository)]
+/// pub trait Repository {
+///     fn get(&self, id: u64) -> Option<String>;
+///     fn put(&mut self, id: u64, name: &str);
+/// }
+///
+/// #[derive(Default)]
+/// pub struct MemoryRepo(HashMap<u64, String>);
+///
+/// impl Repository for MemoryRepo {
+///     fn get(&self, id: u64) -> Option<String> {
+///         self.0.get(&id).cloned()
+///     }
+///     fn put(&mut self, id: u64, name: &str) {
+///         self.0.insert(id, name.to_owned());
+///     }
+/// }
+///
+/// /// Migrated code, generic over the async trait (it takes `dyn AsyncRepository` too).
+/// async fn name_of<R: AsyncRepository + ?Sized>(repo: &R, id: u64) -> String {
+///     repo.get(id).await.unwrap_or_default()
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let repo: Box<dyn AsyncRepository> = Box::new(AsyncRepositoryHandle::new(MemoryRepo::default()));
+/// repo.put(1, "ada").await;
+/// assert_eq!(name_of(&repo, 1).await, "ada");
+///
+/// // A legacy `Box<dyn Repository + Send>` is adopted as it is.
+/// let legacy: Box<dyn Repository + Send> = Box::new(MemoryRepo::default());
+/// let repo = AsyncRepositoryHandle::from_box(legacy);
+/// assert_eq!(name_of(&repo, 1).await, "");
+/// # }
+/// ```
+///
+/// - Each method of the async trait is `fn get(&self, id: u64) -> Pin<Box<dyn Future<Output =
+///   Option<String>> + Send + '_>>`: boxed, as `async-trait` does, so that the trait is
+///   dyn-compatible and one trait serves `dyn` and generic callers alike (a trait whose methods
+///   return `impl Future` cannot be used as `dyn`); the allocation is small beside the thread
+///   hop of every call. The trait is `Send + Sync`, and `Box<T>` and `Arc<T>` implement it when
+///   `T` does. A native async type implements it by returning `Box::pin(async move { .. })`.
+/// - Parameters follow the rules of twins: `&T` parameters (`&str`, `&[u8]`, `Option<&str>`,
+///   ...) are copied when the method is called, so the future borrows only `&self`; every value
+///   that crosses threads must be `Send`. A `Result<T, Box<dyn Error>>` comes back as
+///   `Result<T, SentError>`.
+/// - The handle is a default handle: it owns the object, runs one call at a time in the order
+///   they asked for it, each with a `CallSite` of its own (`module::Repository::get`), and
+///   gives sync code the same object with `blocking_read()` / `blocking_write()`. Build it
+///   with `new(object)`, `From`, or `from_box(boxed)`. `&self` and `&mut self` methods both
+///   become `&self` methods of the async trait. Default methods of the trait are fine: the
+///   call goes through the object.
+/// - The trait takes `handle = Name` (instead of `{trait}Handle`), `executor`, `limit` (for all
+///   calls through its handles) and `crate`; a method takes `name`, `limit` and `skip`.
+/// - A method that cannot be in a dyn-compatible async trait (generic, `impl Trait`
+///   parameters, `Self` in its arguments, return type or bounds, no `&self` / `&mut self`,
+///   `async`, `unsafe`, a borrowed result) or whose parameters cannot cross threads (`&mut T`)
+///   is an error that points at `#[sync_to_async(skip)]` on it, which leaves it out of the
+///   async trait. A generic trait is an error.
+///
 /// # Compile errors
 ///
 /// Each misuse is an error on the offending token that says what to do instead: an `async`,
@@ -239,7 +319,9 @@ use proc_macro::TokenStream;
 /// or result (the message names the handle and the method); an object that is not `Send`
 /// without `thread_sensitive` (or not `Sync` with `concurrent_reads`); a method option given
 /// twice; a handle named like the type; two async methods, or one and an accessor, with one
-/// name. The fn or block itself is still emitted, so one mistake does not cascade.
+/// name. On a trait: `trait = Name` missing, not a name, or the trait's own name; a generic
+/// trait; each method the async trait cannot carry (above); `trait = ..` on a fn or an `impl`
+/// block. The fn, block or trait itself is still emitted, so one mistake does not cascade.
 #[proc_macro_attribute]
 pub fn sync_to_async(attr: TokenStream, item: TokenStream) -> TokenStream {
     expand::sync_to_async(attr.into(), item.into()).into()

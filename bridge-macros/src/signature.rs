@@ -36,6 +36,12 @@ pub(crate) struct Param {
 /// | `Option<S>`, `S` borrowing (`Option<&str>`) | `Option<S's owned form>` | `owned.as_ref().map(..)` |
 /// | `(S1, S2, ..)`, some borrowing (`(&str, u32)`) | the tuple of owned forms | a tuple of loans |
 /// | `Cow<'a, T>` | `Cow<'static, T>` (`into_owned`) | the `Cow` itself |
+/// | `impl AsRef<Path>` (`str`, `OsStr`, `CStr`, `[T]`) | `PathBuf` (`as_ref().to_owned()`) | the owned value |
+/// | `impl Into<T>` (`impl Into<String>`) | `T` (`into()`) | the `T` |
+///
+/// The last two are converted when the twin is called, so that the caller may pass a borrow
+/// (`&path_buf`); the sync fn's own bound holds for the converted value (`PathBuf: AsRef<Path>`,
+/// `String: Into<String>`).
 pub(crate) enum Pass {
     /// Moved into the call: types that own their data, and `&'static T`.
     Move,
@@ -52,6 +58,10 @@ pub(crate) enum Pass {
     Tuple(Vec<(Type, Pass)>),
     /// `Cow<'a, T>`: made `Cow<'static, T>`.
     Cow { elem: Box<Type> },
+    /// `impl AsRef<T>` of a `T` whose owned form is `AsRef<T>` too: `as_ref().to_owned()`.
+    AsRef { target: Box<Type> },
+    /// `impl Into<T>`: `into()`.
+    Into { target: Box<Type> },
 }
 
 /// How a `&T` parameter is copied for the worker thread.
@@ -168,6 +178,8 @@ impl Pass {
                 quote!((#(#elems,)*))
             }
             Pass::Cow { elem } => quote!(::std::borrow::Cow<'static, #elem>),
+            Pass::AsRef { target } => quote!(<#target as ::std::borrow::ToOwned>::Owned),
+            Pass::Into { target } => target.to_token_stream(),
         }
     }
 
@@ -221,6 +233,12 @@ impl Pass {
             Pass::Cow { elem } => quote! {
                 ::std::borrow::Cow::<'static, #elem>::Owned(::std::borrow::Cow::into_owned(#value))
             },
+            Pass::AsRef { target } => quote! {
+                <#target as ::std::borrow::ToOwned>::to_owned(
+                    ::core::convert::AsRef::<#target>::as_ref(&#value),
+                )
+            },
+            Pass::Into { target } => quote!(::core::convert::Into::<#target>::into(#value)),
         }
     }
 
@@ -228,8 +246,10 @@ impl Pass {
     /// local the call may move out of), or, with `by_ref`, a reference to it.
     fn lend(&self, owned: TokenStream, by_ref: bool) -> TokenStream {
         match self {
-            Pass::Move if by_ref => quote!(::core::clone::Clone::clone(#owned)),
-            Pass::Move => owned,
+            Pass::Move | Pass::AsRef { .. } | Pass::Into { .. } if by_ref => {
+                quote!(::core::clone::Clone::clone(#owned))
+            }
+            Pass::Move | Pass::AsRef { .. } | Pass::Into { .. } => owned,
             Pass::ToOwned { elem } => {
                 let (first, last) = located_at(elem);
                 let path = quote_spanned!(first=> ::core::borrow::Borrow::<#elem>::borrow);
@@ -278,6 +298,9 @@ impl Param {
     /// `impl Trait` (which cannot be named, and gets a `Send` bound instead). `copier` says how
     /// a `&T` is copied (see [`Param::value`]).
     pub(crate) fn sent_type(&self, copier: Copier<'_>) -> TokenStream {
+        if matches!(self.pass, Pass::AsRef { .. } | Pass::Into { .. }) {
+            return self.pass.owned(&self.ty, copier);
+        }
         if contains_impl_trait(&self.ty) {
             return quote!(_);
         }
@@ -298,7 +321,7 @@ impl Param {
                 Pass::ToOwned { elem } => probed(elem, generics),
                 Pass::Slice { inner, .. } | Pass::Option { inner, .. } => probes(inner, generics),
                 Pass::Tuple(elems) => elems.iter().any(|(_, pass)| probes(pass, generics)),
-                Pass::Move | Pass::Cow { .. } => false,
+                Pass::Move | Pass::Cow { .. } | Pass::AsRef { .. } | Pass::Into { .. } => false,
             }
         }
         probes(&self.pass, generics)
@@ -555,6 +578,15 @@ fn check_return(output: &ReturnType, errors: &mut Errors) {
 }
 
 fn param(arg: &PatType, name: Ident, place: Place, errors: &mut Errors) -> Option<Param> {
+    if let Some(pass) = converted(&arg.ty) {
+        // Converted when the twin is called: the twin takes what the fn takes, as written.
+        return Some(Param {
+            name,
+            ty: (*arg.ty).clone(),
+            pass,
+            attrs: arg.attrs.clone(),
+        });
+    }
     let pass = shape(&arg.ty)
         .map_err(|(at, message)| {
             let message = match (message, place) {
@@ -578,6 +610,67 @@ fn param(arg: &PatType, name: Ident, place: Place, errors: &mut Errors) -> Optio
         pass,
         attrs: arg.attrs.clone(),
     })
+}
+
+/// Whether a parameter of type `ty` is converted when the twin is called (see [`converted`]).
+pub(crate) fn converted_param(ty: &Type) -> bool {
+    converted(ty).is_some()
+}
+
+/// How an `impl Trait` parameter that the twin converts when it is called crosses threads:
+/// `impl AsRef<T>` for a `T` whose owned form is `AsRef<T>` as well (`str`, `Path`, `OsStr`,
+/// `CStr`, a slice), and `impl Into<T>` for an owned `T`, each with nothing more than
+/// `Send`, `Sync`, `Unpin` or `'static` beside it (which the converted value has).
+fn converted(ty: &Type) -> Option<Pass> {
+    let Type::ImplTrait(ty) = peel(ty) else {
+        return None;
+    };
+    let mut conversion = None;
+    for bound in &ty.bounds {
+        match bound {
+            syn::TypeParamBound::Lifetime(lifetime) if lifetime.ident == "static" => {}
+            syn::TypeParamBound::Trait(TraitBound {
+                paren_token: None,
+                lifetimes: None,
+                maybe: None,
+                path,
+                ..
+            }) if path.segments.len() == 1
+                && ["Send", "Sync", "Unpin"]
+                    .iter()
+                    .any(|name| path.is_ident(name)) => {}
+            syn::TypeParamBound::Trait(TraitBound {
+                paren_token: None,
+                lifetimes: None,
+                maybe: None,
+                path,
+                ..
+            }) if conversion.is_none() => {
+                let last = path.segments.last()?;
+                let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+                    return None;
+                };
+                let [syn::GenericArgument::Type(target)] =
+                    &args.args.iter().collect::<Vec<_>>()[..]
+                else {
+                    return None;
+                };
+                if find_borrow(target).is_some() || contains_impl_trait(target) {
+                    return None;
+                }
+                let target = Box::new(target.clone());
+                conversion = Some(if last.ident == "AsRef" && always_owned(&target) {
+                    Pass::AsRef { target }
+                } else if last.ident == "Into" {
+                    Pass::Into { target }
+                } else {
+                    return None;
+                });
+            }
+            _ => return None,
+        }
+    }
+    conversion
 }
 
 /// Why a `&mut` parameter cannot be bridged, and what a fn can do instead (a handle's method
@@ -726,7 +819,7 @@ pub(crate) fn find_borrow(ty: &Type) -> Option<TokenStream> {
     finder.0
 }
 
-fn contains_impl_trait(ty: &Type) -> bool {
+pub(crate) fn contains_impl_trait(ty: &Type) -> bool {
     struct Finder(bool);
     impl<'ast> Visit<'ast> for Finder {
         fn visit_type_impl_trait(&mut self, _: &'ast TypeImplTrait) {

@@ -96,8 +96,8 @@
 //!
 //! # Adopting a legacy `Arc<Store>`
 //!
-//! A handle is itself a reference-counted pointer to the object, so it takes the place of the
-//! legacy `Arc<Store>` rather than wrapping it:
+//! A handle is itself a reference-counted pointer to the object, so it can take the place of
+//! the legacy `Arc<Store>` rather than wrapping it:
 //!
 //! 1. Build the handle where the `Arc` was built: `AsyncStore::from(store)` (or `AsyncStore::open(..).await`)
 //!    instead of `Arc::new(store)`. If the `Arc` is made by code you cannot change, take the
@@ -108,7 +108,68 @@
 //!    `store.blocking_write().put(user)` for writes through a `Mutex`. Async callers write
 //!    `store.get(id).await`.
 //!
-//! A legacy `Arc<Mutex<Store>>` is adopted the same way: the handle's lock replaces the mutex.
+//! # Adopting shared state in place
+//!
+//! When old threads and signatures must keep their `Arc<Mutex<Store>>` (or `Arc<RwLock<Store>>`)
+//! untouched, the handle adopts it instead: `AsyncStore::from(Arc::clone(&shared))`. Old code
+//! goes on locking the same lock; each call of the handle locks it on the thread that runs the
+//! call (a default handle's calls one at a time, taking an `RwLock`'s write lock; a
+//! `concurrent_reads` handle's `&self` calls its read lock), so the two see each other's changes
+//! and never overlap.
+//!
+//! ```
+//! use std::sync::{Arc, Mutex};
+//! use bridge_runtime::sync_to_async;
+//!
+//! #[derive(Default)]
+//! pub struct Store {
+//!     hits: u64,
+//! }
+//!
+//! #[sync_to_async(handle = AsyncStore)]
+//! impl Store {
+//!     pub fn hit(&mut self) -> u64 {
+//!         self.hits += 1;
+//!         self.hits
+//!     }
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! let shared = Arc::new(Mutex::new(Store::default()));
+//! let store = AsyncStore::from(Arc::clone(&shared));
+//! // An old thread, unchanged.
+//! let old = std::thread::spawn({
+//!     let shared = Arc::clone(&shared);
+//!     move || shared.lock().unwrap().hit()
+//! });
+//! store.hit().await;
+//! old.join().unwrap();
+//! assert_eq!(shared.lock().unwrap().hits, 2);
+//! # }
+//! ```
+//!
+//! A call that panics while it holds an adopted `std` lock poisons it for old code, as a panic
+//! in old code would; the handle itself goes on using a poisoned lock.
+//!
+//! # Types you cannot edit
+//!
+//! A type defined in another crate gets a handle from a block that declares the methods the
+//! handle needs, without bodies (as `wraps =` declares a fn defined elsewhere). The block is not
+//! emitted; the handle's methods call the type's own, so generic methods, constructors that
+//! return `Result<Self, E>` and closures work as they do for your own types:
+//!
+//! ```ignore
+//! #[sync_to_async(handle = AsyncConnection)]
+//! impl rusqlite::Connection {
+//!     pub fn open_in_memory() -> rusqlite::Result<Self>;
+//!     pub fn execute<P: rusqlite::Params>(&self, sql: &str, params: P) -> rusqlite::Result<usize>;
+//!     pub fn query_row<T, P, F>(&self, sql: &str, params: P, f: F) -> rusqlite::Result<T>
+//!     where
+//!         P: rusqlite::Params,
+//!         F: FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>;
+//! }
+//! ```
 
 use std::any::Any;
 use std::cell::RefCell;
@@ -136,6 +197,7 @@ pub struct ReadGuard<'a, T> {
 enum ReadInner<'a, T> {
     Exclusive(ExclusiveGuard<'a, T>),
     Shared(RwLockReadGuard<'a, SyncCell<T>>),
+    Adopted(std::sync::RwLockReadGuard<'a, T>),
 }
 
 /// Exclusive access to the object of a handle, from sync code: what `handle.blocking_write()`
@@ -147,6 +209,7 @@ pub struct WriteGuard<'a, T> {
 enum WriteInner<'a, T> {
     Exclusive(ExclusiveGuard<'a, T>),
     Shared(RwLockWriteGuard<'a, SyncCell<T>>),
+    Adopted(std::sync::RwLockWriteGuard<'a, T>),
 }
 
 impl<T> Deref for ReadGuard<'_, T> {
@@ -156,6 +219,7 @@ impl<T> Deref for ReadGuard<'_, T> {
         match &self.inner {
             ReadInner::Exclusive(guard) => guard,
             ReadInner::Shared(guard) => guard,
+            ReadInner::Adopted(guard) => guard,
         }
     }
 }
@@ -167,6 +231,7 @@ impl<T> Deref for WriteGuard<'_, T> {
         match &self.inner {
             WriteInner::Exclusive(guard) => guard,
             WriteInner::Shared(guard) => guard,
+            WriteInner::Adopted(guard) => guard,
         }
     }
 }
@@ -176,6 +241,7 @@ impl<T> DerefMut for WriteGuard<'_, T> {
         match &mut self.inner {
             WriteInner::Exclusive(guard) => guard,
             WriteInner::Shared(guard) => guard,
+            WriteInner::Adopted(guard) => guard,
         }
     }
 }
@@ -346,26 +412,89 @@ pub struct Exclusive<T> {
 
 struct ExclusiveShared<T> {
     /// Taken by each call as it runs (never contended by another call: the queue runs them one
-    /// at a time) and by sync callers' guards.
-    object: std::sync::Mutex<SendCell<T>>,
+    /// at a time), by sync callers' guards and, for an adopted object, by legacy code.
+    object: Object<T>,
     serial: Arc<Serial>,
 }
 
+/// Where a default handle's object lives: in the handle, or in the legacy `Arc<Mutex<T>>` or
+/// `Arc<RwLock<T>>` it adopted, which legacy code goes on locking as before. An adopted object
+/// was proven `Send` (so its `Arc` `Send + Sync`) when it was adopted.
+enum Object<T> {
+    Own(std::sync::Mutex<SendCell<T>>),
+    Mutex(SyncCell<Arc<std::sync::Mutex<T>>>),
+    RwLock(SyncCell<Arc<std::sync::RwLock<T>>>),
+}
+
+/// Exclusive access to a default handle's object, wherever it lives.
+enum ObjectGuard<'a, T> {
+    Own(std::sync::MutexGuard<'a, SendCell<T>>),
+    Mutex(std::sync::MutexGuard<'a, T>),
+    RwLock(std::sync::RwLockWriteGuard<'a, T>),
+}
+
 impl<T> ExclusiveShared<T> {
-    fn lock(&self) -> std::sync::MutexGuard<'_, SendCell<T>> {
-        // A call that panicked left the object as a direct call would have: usable.
-        self.object
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    fn lock(&self) -> ObjectGuard<'_, T> {
+        // A call that panicked left the object as a direct call would have: usable. (An adopted
+        // lock that a call poisoned is poisoned for legacy code too, as its own panic would.)
+        use std::sync::PoisonError;
+        match &self.object {
+            Object::Own(object) => {
+                ObjectGuard::Own(object.lock().unwrap_or_else(PoisonError::into_inner))
+            }
+            Object::Mutex(object) => {
+                ObjectGuard::Mutex(object.lock().unwrap_or_else(PoisonError::into_inner))
+            }
+            Object::RwLock(object) => {
+                ObjectGuard::RwLock(object.write().unwrap_or_else(PoisonError::into_inner))
+            }
+        }
+    }
+}
+
+impl<T> Deref for ObjectGuard<'_, T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        match self {
+            ObjectGuard::Own(guard) => guard,
+            ObjectGuard::Mutex(guard) => guard,
+            ObjectGuard::RwLock(guard) => guard,
+        }
+    }
+}
+
+impl<T> DerefMut for ObjectGuard<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        match self {
+            ObjectGuard::Own(guard) => guard,
+            ObjectGuard::Mutex(guard) => guard,
+            ObjectGuard::RwLock(guard) => guard,
+        }
     }
 }
 
 impl<T> Exclusive<T> {
     /// Takes ownership of `object`.
     pub fn new(object: SendCell<T>) -> Self {
+        Exclusive::with(Object::Own(std::sync::Mutex::new(object)))
+    }
+
+    /// Adopts a legacy `Arc<Mutex<T>>`: calls lock it, one at a time, and legacy code that
+    /// locks it directly goes on doing so.
+    pub fn adopt_mutex(shared: SyncCell<Arc<std::sync::Mutex<T>>>) -> Self {
+        Exclusive::with(Object::Mutex(shared))
+    }
+
+    /// Adopts a legacy `Arc<RwLock<T>>`: calls take its write lock, one at a time.
+    pub fn adopt_rw_lock(shared: SyncCell<Arc<std::sync::RwLock<T>>>) -> Self {
+        Exclusive::with(Object::RwLock(shared))
+    }
+
+    fn with(object: Object<T>) -> Self {
         Exclusive {
             shared: Arc::new(ExclusiveShared {
-                object: std::sync::Mutex::new(object),
+                object,
                 serial: Arc::default(),
             }),
         }
@@ -406,7 +535,7 @@ impl<T> Exclusive<T> {
 
 /// A sync caller's hold on a default handle's object.
 struct ExclusiveGuard<'a, T> {
-    object: std::sync::MutexGuard<'a, SendCell<T>>,
+    object: ObjectGuard<'a, T>,
     /// Dropped after `object`: the calls waiting for the object go on once it is released.
     _turn: SyncTurn<'a>,
 }
@@ -474,45 +603,80 @@ impl<T> fmt::Debug for Exclusive<T> {
 /// `Sync` when the handle was made ([`sync_object`](crate::__private::sync_object)).
 #[doc(hidden)]
 pub struct ReadWrite<T> {
-    lock: Arc<RwLock<SyncCell<T>>>,
+    lock: Lock<T>,
+}
+
+/// Where a `concurrent_reads` handle's object lives: behind the handle's async lock, or in the
+/// legacy `Arc<RwLock<T>>` it adopted (proven `Send` and `Sync` when it was adopted), which
+/// legacy code goes on locking as before and calls lock on their thread.
+enum Lock<T> {
+    Own(Arc<RwLock<SyncCell<T>>>),
+    Adopted(Arc<SyncCell<Arc<std::sync::RwLock<T>>>>),
 }
 
 impl<T> ReadWrite<T> {
     /// Takes ownership of `object`.
     pub fn new(object: SyncCell<T>) -> Self {
         ReadWrite {
-            lock: Arc::new(RwLock::new(object)),
+            lock: Lock::Own(Arc::new(RwLock::new(object))),
+        }
+    }
+
+    /// Adopts a legacy `Arc<RwLock<T>>`: `&self` calls take its read lock, `&mut self` calls
+    /// its write lock, on their thread; legacy code that locks it directly goes on doing so.
+    pub fn adopt_rw_lock(shared: SyncCell<Arc<std::sync::RwLock<T>>>) -> Self {
+        ReadWrite {
+            lock: Lock::Adopted(Arc::new(shared)),
         }
     }
 
     fn address(&self) -> usize {
-        Arc::as_ptr(&self.lock) as *const () as usize
+        match &self.lock {
+            Lock::Own(lock) => Arc::as_ptr(lock) as *const () as usize,
+            Lock::Adopted(shared) => Arc::as_ptr(shared) as *const () as usize,
+        }
     }
 
     /// `handle.blocking_read()`.
     pub fn blocking_read(&self, handle: &'static str) -> ReadGuard<'_, T> {
         refuse_nested(self.address(), &format_args!("`{handle}::blocking_read`"));
-        ReadGuard {
-            inner: ReadInner::Shared(blocking(handle, "blocking_read", || {
-                self.lock.blocking_read()
+        let inner = match &self.lock {
+            Lock::Own(lock) => {
+                ReadInner::Shared(blocking(handle, "blocking_read", || lock.blocking_read()))
+            }
+            Lock::Adopted(shared) => ReadInner::Adopted(blocking(handle, "blocking_read", || {
+                crate::block_on::refuse_if_driving();
+                shared
+                    .read()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
             })),
-        }
+        };
+        ReadGuard { inner }
     }
 
     /// `handle.blocking_write()`.
     pub fn blocking_write(&self, handle: &'static str) -> WriteGuard<'_, T> {
         refuse_nested(self.address(), &format_args!("`{handle}::blocking_write`"));
-        WriteGuard {
-            inner: WriteInner::Shared(blocking(handle, "blocking_write", || {
-                self.lock.blocking_write()
-            })),
-        }
+        let inner = match &self.lock {
+            Lock::Own(lock) => {
+                WriteInner::Shared(blocking(handle, "blocking_write", || lock.blocking_write()))
+            }
+            Lock::Adopted(shared) => {
+                WriteInner::Adopted(blocking(handle, "blocking_write", || {
+                    crate::block_on::refuse_if_driving();
+                    shared
+                        .write()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                }))
+            }
+        };
+        WriteGuard { inner }
     }
 }
 
 impl<T: 'static> ReadWrite<T> {
     /// A call of a method: waits for a read lock (`&self`) or the write lock (`&mut self`),
-    /// then runs on `executor` or the default one.
+    /// then runs on `executor` or the default one. An adopted lock is taken on that thread.
     pub async fn call<E, R, A>(
         &self,
         site: &'static CallSite,
@@ -527,8 +691,23 @@ impl<T: 'static> ReadWrite<T> {
     {
         let address = self.address();
         refuse_nested(address, &format_args!("`{}`", site.name()));
-        let lock = Arc::clone(&self.lock);
         let target = Target::or_default(executor);
+        let lock = match &self.lock {
+            Lock::Own(lock) => Arc::clone(lock),
+            Lock::Adopted(shared) => {
+                let shared = Arc::clone(shared);
+                return call(site, target, Limit::acquire(limit), None, move |_slot| {
+                    let _inside = Inside::enter(address);
+                    use std::sync::PoisonError;
+                    if A::MUT {
+                        access.with_mut(&mut shared.write().unwrap_or_else(PoisonError::into_inner))
+                    } else {
+                        access.with_ref(&shared.read().unwrap_or_else(PoisonError::into_inner))
+                    }
+                })
+                .await;
+            }
+        };
         if A::MUT {
             let wait = async move { (Limit::acquire(limit).await, lock.write_owned().await) };
             call(site, target, wait, None, move |(_slot, mut object)| {
@@ -549,16 +728,22 @@ impl<T: 'static> ReadWrite<T> {
 
 impl<T> Clone for ReadWrite<T> {
     fn clone(&self) -> Self {
-        ReadWrite {
-            lock: Arc::clone(&self.lock),
-        }
+        let lock = match &self.lock {
+            Lock::Own(lock) => Lock::Own(Arc::clone(lock)),
+            Lock::Adopted(shared) => Lock::Adopted(Arc::clone(shared)),
+        };
+        ReadWrite { lock }
     }
 }
 
 impl<T> fmt::Debug for ReadWrite<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let handles = match &self.lock {
+            Lock::Own(lock) => Arc::strong_count(lock),
+            Lock::Adopted(shared) => Arc::strong_count(shared),
+        };
         f.debug_struct("ReadWrite")
-            .field("handles", &Arc::strong_count(&self.lock))
+            .field("handles", &handles)
             .finish_non_exhaustive()
     }
 }

@@ -492,7 +492,10 @@ fn an_inner_call_dropped_after_hand_over_runs_once_after_its_block_on_returns() 
                 run_in(&*pool, move || {
                     log("pool outer starts".into());
                     let polled = block_on(async move {
+                        // Slow enough that the first poll, which looks for a short call's
+                        // outcome before it parks, cannot find it done.
                         poll_once(run_in(&*inner_pool, || {
+                            thread::sleep(Duration::from_millis(50));
                             log(format!("pool inner on {}", thread_name()));
                         }))
                         .is_pending()

@@ -139,3 +139,62 @@ pub(super) fn contains_impl(ty: &Type) -> bool {
         .split(|c: char| !c.is_alphanumeric() && c != '_')
         .any(|word| word == "impl")
 }
+
+/// The return type of a twin or of a handle's method: `impl Future<Output = output> + Send +
+/// 'static`, with `use<..>` listing `captures` where they are known. The future owns what it
+/// needs (its arguments are made owned when it is called), so it borrows nothing from its
+/// caller and can be `tokio::spawn`ed; `use<..>` keeps the lifetimes of borrowed parameters
+/// out of its type, so that `|name: String| fetch_async(&name)` can return it.
+pub(super) fn owning_future(output: &TokenStream, captures: Option<&[Ident]>) -> TokenStream {
+    let captures = captures.map(|captures| quote!(+ use<#(#captures),*>));
+    quote! {
+        impl ::core::future::Future<Output = #output> + ::core::marker::Send + 'static #captures
+    }
+}
+
+/// The type and const parameters of `sig`, after `outer` (an `impl` block's), for a twin's
+/// `use<..>`; `None` where a parameter is `impl Trait`, which `use<..>` cannot name (its
+/// future then captures every lifetime in scope, and is still `'static`).
+pub(super) fn captures(mut outer: Vec<Ident>, sig: &Signature) -> Option<Vec<Ident>> {
+    let impl_param = sig.inputs.iter().any(|arg| match arg {
+        syn::FnArg::Typed(arg) => crate::signature::contains_impl_trait(&arg.ty),
+        syn::FnArg::Receiver(_) => false,
+    });
+    if impl_param {
+        return None;
+    }
+    outer.extend(sig.generics.params.iter().filter_map(|param| match param {
+        GenericParam::Type(param) => Some(param.ident.clone()),
+        GenericParam::Const(param) => Some(param.ident.clone()),
+        GenericParam::Lifetime(_) => None,
+    }));
+    Some(outer)
+}
+
+/// The type a twin's future outputs: the fn's return type, `()` when it has none, with an
+/// `impl Trait` in it given the twin's `use<..>` too (unless it has one), since it would
+/// capture the parameters' lifetimes otherwise.
+pub(super) fn output_type(output: &ReturnType, captures: Option<&[Ident]>) -> TokenStream {
+    struct AddCaptures<'a>(&'a [Ident]);
+    impl syn::visit_mut::VisitMut for AddCaptures<'_> {
+        fn visit_type_impl_trait_mut(&mut self, ty: &mut syn::TypeImplTrait) {
+            syn::visit_mut::visit_type_impl_trait_mut(self, ty);
+            let has_use = ty
+                .bounds
+                .iter()
+                .any(|bound| matches!(bound, syn::TypeParamBound::PreciseCapture(_)));
+            if !has_use {
+                let captures = self.0;
+                ty.bounds.push(syn::parse_quote!(use<#(#captures),*>));
+            }
+        }
+    }
+    match (output, captures) {
+        (ReturnType::Type(_, ty), Some(captures)) if contains_impl(ty) => {
+            let mut ty = (**ty).clone();
+            syn::visit_mut::VisitMut::visit_type_mut(&mut AddCaptures(captures), &mut ty);
+            ty.into_token_stream()
+        }
+        _ => crate::signature::return_type(output),
+    }
+}

@@ -5,6 +5,7 @@ mod common;
 mod handle;
 mod sync_only;
 mod sync_to_async;
+mod trait_twin;
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -17,6 +18,9 @@ use crate::item::FnItem;
 pub(crate) fn sync_to_async(attr: TokenStream, item: TokenStream) -> TokenStream {
     if crate::item::is_impl(item.clone()) {
         return handle::expand(attr, item);
+    }
+    if trait_twin::is_trait(item.clone()) {
+        return trait_twin::expand(attr, item);
     }
     entry::<FnOptions>(attr, item, sync_to_async::expand)
 }

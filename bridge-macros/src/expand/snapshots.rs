@@ -27,10 +27,24 @@ fn expand_file(input: &File) -> File {
         .unwrap_or_else(|error| panic!("the expansion does not parse: {error}\n{output}"))
 }
 
-/// Expands `item` if it carries one of the attributes, and each method that carries one if it
-/// is an `impl` block (unless the block carries `#[sync_to_async]`, whose handle takes its
-/// methods' options).
+/// Expands `item` if it carries one of the attributes (a trait with `#[sync_to_async]` as a
+/// whole), and each method that carries one if it is an `impl` block (unless the block carries
+/// `#[sync_to_async]`, whose handle takes its methods' options).
 fn expand_item(item: &Item) -> TokenStream {
+    if let Item::Trait(legacy) = item {
+        let mut legacy = legacy.clone();
+        let at = legacy
+            .attrs
+            .iter()
+            .position(|attr| attr.path().is_ident(Macro::SyncToAsync.name()));
+        if let Some(index) = at {
+            let args = match legacy.attrs.remove(index).meta {
+                syn::Meta::List(list) => list.tokens,
+                _ => TokenStream::new(),
+            };
+            return super::sync_to_async(args, legacy.into_token_stream());
+        }
+    }
     if let Item::Impl(block) = item {
         let mut block = block.clone();
         let handle = block

@@ -11,7 +11,7 @@
 //!
 //! ```text
 //! /// Async twin of [`fetch_user`] ...
-//! pub async fn fetch_user_async(id: u64, realm: &str) -> User {
+//! pub fn fetch_user_async(id: u64, realm: &str) -> impl Future<Output = User> + Send + 'static + use<> {
 //!     mod __bridge_twin {                              // names the twin in `Send` errors
 //!         pub(super) struct fetch_user_async {}
 //!     }
@@ -20,17 +20,27 @@
 //!     let __a1 = send_cell::<__bridge_twin::fetch_user_async, <str as ToOwned>::Owned>(
 //!         realm.to_owned(),
 //!     );
-//!     dispatch_default(&__BRIDGE_SITE, move || {
-//!         let __a0 = __a0.into_inner();
-//!         let __a1 = __a1.into_inner();
-//!         send_cell::<__bridge_twin::fetch_user_async, User>(
-//!             fetch_user(__a0, Borrow::<str>::borrow(&__a1)),
-//!         )
-//!     })
-//!     .await
-//!     .into_inner()
+//!     async move {                                      // owns the cells; runs at first poll
+//!         dispatch_default(&__BRIDGE_SITE, move || {
+//!             let __a0 = __a0.into_inner();
+//!             let __a1 = __a1.into_inner();
+//!             send_cell::<__bridge_twin::fetch_user_async, User>(
+//!                 fetch_user(__a0, Borrow::<str>::borrow(&__a1)),
+//!             )
+//!         })
+//!         .await
+//!         .into_inner()
+//!     }
 //! }
 //! ```
+//!
+//! The arguments are made owned (copied, or converted: `impl AsRef<Path>`, `impl Into<String>`)
+//! when the twin is called, and the future it returns owns them, so it is `'static` and can be
+//! spawned; the call is handed over when it is first polled. `use<..>` lists the type and const
+//! parameters in scope (the fn's and its `impl` block's), so that no parameter's lifetime is
+//! captured; where it cannot be written (an `impl Trait` parameter, which it cannot name; an
+//! `impl` block whose header `crate::context` could not read) it is left out, and the `'static`
+//! bound alone makes the future spawnable.
 //!
 //! The names declared inside the body (`__bridge_twin`, `__BRIDGE_SITE`, `__aN`) are chosen
 //! apart from every name in the signature, so that a parameter or a type named like one of
@@ -62,7 +72,8 @@ use syn::{
 };
 
 use super::common::{
-    Fresh, carried, contains_impl, generic_args, stub, twin_attrs, unsafe_call, unsafe_keyword,
+    Fresh, captures, carried, contains_impl, generic_args, output_type, owning_future, stub,
+    twin_attrs, unsafe_call, unsafe_keyword,
 };
 use crate::args::{FnOptions, Target};
 use crate::context::Context;
@@ -125,7 +136,9 @@ pub(super) fn expand(
         );
     }
     let receiver = match &owner {
-        Owner::Associated { type_name } => receiver(&item.sig, type_name.as_deref(), &mut errors),
+        Owner::Associated { type_name, .. } => {
+            receiver(&item.sig, type_name.as_deref(), &mut errors)
+        }
         Owner::Free => None,
     };
     let params = signature::plan(&item.sig, &mut errors);
@@ -158,6 +171,9 @@ enum Owner {
         /// The last identifier of the block's type, when the source says it (for the site's
         /// name and messages).
         type_name: Option<String>,
+        /// The names of the block's type and const parameters, when the source says them (for
+        /// the twin's `use<..>`, which must list them).
+        params: Option<Vec<String>>,
     },
 }
 
@@ -166,12 +182,14 @@ impl Owner {
     /// an associated fn can take `self` or name `Self`.
     fn of(context: &Context, sig: &Signature) -> Owner {
         match context {
-            Context::Impl { type_name } => Owner::Associated {
+            Context::Impl { type_name, params } => Owner::Associated {
                 type_name: type_name.clone(),
+                params: Some(params.clone()),
             },
-            _ if sig.receiver().is_some() || mentions_self(sig) => {
-                Owner::Associated { type_name: None }
-            }
+            _ if sig.receiver().is_some() || mentions_self(sig) => Owner::Associated {
+                type_name: None,
+                params: None,
+            },
             _ => Owner::Free,
         }
     }
@@ -199,9 +217,10 @@ fn no_place_for_twin(context: &Context, item: &FnItem, wraps: Option<&Path>) -> 
              (one that calls `{name}`), or on a free fn"
         )),
         Context::Trait => Some(format!(
-            "`#[sync_to_async]` does not go in a trait: a twin there would be one more method for \
-             every impl to have. Put it on `{name}` in each type's own `impl` block, or give the \
-             objects an async handle with `#[sync_to_async(handle = ...)]` on that block"
+            "`#[sync_to_async]` does not go on a fn of a trait: a twin there would be one more \
+             method for every impl to have. Give the trait an async counterpart instead, with \
+             `#[sync_to_async(trait = AsyncName)]` on the trait itself, which callers of \
+             `{name}` can await through `dyn` or generics"
         )),
         Context::Extern => Some(crate::context::extern_block_message(&item.sig, wraps)),
         Context::Unknown | Context::Module | Context::Impl { .. } => None,
@@ -374,6 +393,7 @@ impl Twin<'_> {
             " Async twin of [`{target}`], generated by `#[sync_to_async]`: the call runs on a \
              blocking thread and this future awaits it."
         );
+        line.push_str(&owning_note(&self.item.sig, "fn", false));
         if signature::boxed_error_result(&self.item.sig.output).is_some() {
             line.push_str(
                 " Its `Box<dyn Error>` cannot cross threads, so it comes back as a \
@@ -397,6 +417,7 @@ impl Twin<'_> {
                 let name = match self.owner {
                     Owner::Associated {
                         type_name: Some(type_name),
+                        ..
                     } => format!("::{type_name}::{}", self.item.sig.ident.unraw()),
                     _ => format!("::{}", self.item.sig.ident.unraw()),
                 };
@@ -422,8 +443,24 @@ impl Twin<'_> {
         }
     }
 
-    /// The twin's signature: the sync fn's, made `async`, with `Send + 'static` on type
-    /// parameters.
+    /// The type and const parameters the twin's future may capture (its `use<..>`): the
+    /// `impl` block's and the fn's own, never a lifetime. `None` where no `use<..>` can be
+    /// written: a parameter is `impl Trait` (which `use<..>` cannot name), or the twin is an
+    /// associated fn of a block whose parameters are unknown.
+    fn captures(&self) -> Option<Vec<Ident>> {
+        let outer = match self.owner {
+            Owner::Free => Vec::new(),
+            Owner::Associated { params, .. } => params
+                .as_ref()?
+                .iter()
+                .map(|param| syn::parse_str::<Ident>(param).ok())
+                .collect::<Option<_>>()?,
+        };
+        captures(outer, &self.item.sig)
+    }
+
+    /// The twin's signature: the sync fn's, with `Send + 'static` on type parameters, returning
+    /// a future that owns everything it needs.
     fn signature(&self) -> TokenStream {
         let Signature {
             safety,
@@ -442,14 +479,14 @@ impl Twin<'_> {
             .into_iter()
             .cloned()
             .chain(self.params.iter().map(Param::declaration));
+        let captures = self.captures();
         let output = match self.sent_error_result() {
-            Some(result) => quote!(-> #result),
-            None if signature::never_returns(output) => {
-                quote!(-> ::core::convert::Infallible)
-            }
-            None => output.to_token_stream(),
+            Some(result) => result,
+            None if signature::never_returns(output) => quote!(::core::convert::Infallible),
+            None => output_type(output, captures.as_deref()),
         };
-        quote!(#vis async #safety fn #ident <#params> (#(#inputs),*) #output #where_clause)
+        let future = owning_future(&output, captures.as_deref());
+        quote!(#vis #safety fn #ident <#params> (#(#inputs),*) -> #future #where_clause)
     }
 
     /// The items of the probe that copies `&T` arguments, for the twin's marker module, if
@@ -657,16 +694,78 @@ impl ToTokens for Twin<'_> {
                 }
                 #probe_uses
                 static #site: #private::CallSite = #site_new;
+                // The arguments are made owned now, when the twin is called; the call is handed
+                // over when the future is first polled.
                 #wrap
-                #private::#dispatch(&#site, #executor move || {
-                    #unwrap
-                    #private::send_cell::<#marker, #returned>(#body)
-                })
-                .await
-                .into_inner()
+                async move {
+                    #private::#dispatch(&#site, #executor move || {
+                        #unwrap
+                        #private::send_cell::<#marker, #returned>(#body)
+                    })
+                    .await
+                    .into_inner()
+                }
             }
         });
     }
+}
+
+/// What the docs of a twin (or of a handle's method) say of its future: it owns its arguments,
+/// so it may be spawned; and what generic parameters still need.
+pub(super) fn owning_note(sig: &Signature, called: &str, handle: bool) -> String {
+    let made_owned = sig.inputs.iter().any(|arg| match arg {
+        syn::FnArg::Typed(arg) => {
+            signature::find_borrow(&arg.ty).is_some() || signature::converted_param(&arg.ty)
+        }
+        syn::FnArg::Receiver(_) => false,
+    });
+    let copied = if made_owned {
+        format!(
+            " Borrowed arguments are copied (and `impl AsRef<..>` / `impl Into<..>` ones \
+             converted) when this {called} is called"
+        )
+    } else {
+        format!(" Its arguments are moved in when this {called} is called")
+    };
+    let holds = if handle {
+        ", and the future holds a clone of the handle, so it"
+    } else {
+        ", so the future"
+    };
+    let takes_arguments = sig.inputs.iter().any(|arg| match arg {
+        syn::FnArg::Typed(_) => true,
+        // A receiver taken by value is moved in like an argument; a borrowed one is the handle.
+        syn::FnArg::Receiver(receiver) => {
+            !handle && !matches!(receiver.kind, ReceiverKind::Reference(..))
+        }
+    });
+    let owns = match (takes_arguments, handle) {
+        (true, _) => format!("{copied}{holds}"),
+        (false, true) => " The future holds a clone of the handle, so it".to_owned(),
+        (false, false) => " The future".to_owned(),
+    };
+    let mut note = format!(
+        "{owns} owns everything it needs and can be `tokio::spawn`ed; nothing runs until it is \
+         first polled."
+    );
+    let generic = !sig
+        .generics
+        .params
+        .iter()
+        .all(|param| matches!(param, GenericParam::Lifetime(_)))
+        || sig.inputs.iter().any(|arg| match arg {
+            syn::FnArg::Typed(arg) => {
+                signature::contains_impl_trait(&arg.ty) && !signature::converted_param(&arg.ty)
+            }
+            syn::FnArg::Receiver(_) => false,
+        });
+    if generic {
+        note.push_str(
+            " Type parameters and other `impl Trait` parameters cross threads as they are, so \
+             they must be `Send + 'static`.",
+        );
+    }
+    note
 }
 
 /// Adds `Send + 'static` to every type parameter, where the user bounds it: in the where-clause

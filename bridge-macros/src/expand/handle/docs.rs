@@ -114,6 +114,22 @@ impl Handle<'_> {
         )
     }
 
+    /// The docs of a `From` impl that adopts the legacy `shared` state in place.
+    pub(super) fn adoption_doc(&self, lock: &str) -> String {
+        let shared = format!("Arc<{lock}<{}>>", self.type_name);
+        let how = match self.mode {
+            Mode::ReadWrite => {
+                "`&self` calls take its read lock and `&mut self` calls its write lock"
+            }
+            _ => "calls lock it, one at a time",
+        };
+        format!(
+            " Adopts a legacy `{shared}` in place: {how}, on the thread that runs them, and \
+             legacy code that locks it directly goes on doing so. Hand out clones of the `Arc` \
+             to old code and clones of the handle to new code."
+        )
+    }
+
     /// The docs of `blocking_read` and `blocking_write` (not for a thread-sensitive handle).
     pub(super) fn guard_docs(&self) -> (String, String) {
         let ty = &self.type_name;

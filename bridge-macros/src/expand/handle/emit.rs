@@ -39,26 +39,13 @@ impl ToTokens for Handle<'_> {
             },
         };
         // A thread-sensitive object moves to its thread, so building the handle from a value
-        // needs it to be `Send`. Written as a bound that binds a lifetime, it is not checked
-        // where the impl is declared (a plain `Store: Send` on a concrete type would be an error
-        // there), only where `from` is called.
+        // needs it to be `Send`, checked only where `from` is called.
         let from_where = match self.mode {
-            Mode::Dedicated => {
-                let mut predicates: Vec<TokenStream> = where_clause
-                    .map(|clause| {
-                        clause
-                            .predicates
-                            .iter()
-                            .map(ToTokens::to_token_stream)
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                predicates.push(quote!(for<'__bridge> #self_ty: ::core::marker::Send));
-                quote!(where #(#predicates),*)
-            }
+            Mode::Dedicated => self.where_checked_at_use(quote!(::core::marker::Send)),
             _ => where_clause.to_token_stream(),
         };
         let from_doc = self.conversion_doc();
+        let adoptions = self.adoptions(&object);
         let accessors = self.accessors();
         let limit_fn = self.limit_fn();
         let methods = self.methods.iter().map(|method| self.method(method));
@@ -95,6 +82,8 @@ impl ToTokens for Handle<'_> {
                 }
             }
 
+            #adoptions
+
             #(#attrs)*
             impl #impl_generics #name #ty_generics #where_clause {
                 #limit_fn
@@ -106,6 +95,86 @@ impl ToTokens for Handle<'_> {
 }
 
 impl Handle<'_> {
+    /// `From` impls that adopt legacy shared state in place: `Arc<Mutex<T>>` and
+    /// `Arc<RwLock<T>>` for a default handle, `Arc<RwLock<T>>` for a `concurrent_reads` one (a
+    /// thread-sensitive object lives on its own thread and cannot be shared).
+    ///
+    /// The object must be `Send` (and `Sync` behind an `RwLock`), as for `From<T>`; written
+    /// as bounds that bind a lifetime, they are checked only where `from` is called, so that a
+    /// type that is not `Send` still gets one error, from `From<T>`.
+    fn adoptions(&self, object: &Ident) -> TokenStream {
+        let private = self.private();
+        let name = &self.name;
+        let self_ty = self.self_ty;
+        let attrs = &self.attrs;
+        let (impl_generics, ty_generics, _) = self.generics.split_for_impl();
+        let sync = quote!(::std::sync);
+        let adoptions: Vec<(&str, TokenStream, TokenStream)> = match self.mode {
+            Mode::Exclusive => vec![
+                ("Mutex", quote!(adopt_mutex), quote!(Send)),
+                // `RwLock<T>` is `Sync` (shared by legacy threads) only if `T` is `Sync` too.
+                (
+                    "RwLock",
+                    quote!(adopt_rw_lock),
+                    quote!(Send + ::core::marker::Sync),
+                ),
+            ],
+            Mode::ReadWrite => vec![(
+                "RwLock",
+                quote!(adopt_rw_lock),
+                quote!(Send + ::core::marker::Sync),
+            )],
+            Mode::Dedicated => Vec::new(),
+        };
+        let state = self.state_type();
+        adoptions
+            .into_iter()
+            .map(|(lock, adopt, bounds)| {
+                let lock_ty = Ident::new(lock, Span::call_site());
+                let shared = quote!(#sync::Arc<#sync::#lock_ty<#self_ty>>);
+                let where_clause = self.where_checked_at_use(quote!(::core::marker::#bounds));
+                let doc = self.adoption_doc(lock);
+                quote! {
+                    #(#attrs)*
+                    impl #impl_generics ::core::convert::From<#shared> for #name #ty_generics
+                    #where_clause
+                    {
+                        #[doc = #doc]
+                        fn from(#object: #shared) -> Self {
+                            Self {
+                                __bridge_state: <#state>::#adopt(
+                                    #private::sync_object::<Self, #shared>(#object),
+                                ),
+                            }
+                        }
+                    }
+                }
+            })
+            .collect()
+    }
+
+    /// The impl block's where-clause plus `Self: bounds` (the object's type), written as a
+    /// bound that binds a lifetime so that it is checked where the impl's items are used, not
+    /// where the impl is declared (where a plain `Store: Send` on a concrete type that is not
+    /// `Send` would be an error of its own).
+    fn where_checked_at_use(&self, bounds: TokenStream) -> TokenStream {
+        let self_ty = self.self_ty;
+        let mut predicates: Vec<TokenStream> = self
+            .generics
+            .where_clause
+            .as_ref()
+            .map(|clause| {
+                clause
+                    .predicates
+                    .iter()
+                    .map(ToTokens::to_token_stream)
+                    .collect()
+            })
+            .unwrap_or_default();
+        predicates.push(quote!(for<'__bridge> #self_ty: #bounds));
+        quote!(where #(#predicates),*)
+    }
+
     /// The state type inside the handle.
     fn state_type(&self) -> TokenStream {
         let private = self.private();

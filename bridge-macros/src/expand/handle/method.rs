@@ -12,8 +12,11 @@ use syn::{FnArg, Ident, ReturnType, Type};
 use super::Handle;
 use super::plan::{Bridged, Kind, Mode};
 use super::self_type::replace_constructed;
-use crate::expand::common::{Fresh, contains_impl, generic_args, stub, twin_attrs, unsafe_call};
-use crate::expand::sync_to_async::add_send_static;
+use crate::expand::common::{
+    Fresh, captures, contains_impl, generic_args, output_type, owning_future, stub, twin_attrs,
+    unsafe_call,
+};
+use crate::expand::sync_to_async::{add_send_static, owning_note};
 use crate::signature::{Copier, Param};
 
 impl Handle<'_> {
@@ -31,7 +34,9 @@ impl Handle<'_> {
         } = bridged;
         let private = self.private();
         let self_ty = self.self_ty;
-        let line = self.method_doc(bridged);
+        let mut line = self.method_doc(bridged);
+        let holds_handle = matches!(kind, Kind::Ref | Kind::Mut);
+        line.push_str(&owning_note(sig, "method", holds_handle));
         let attrs = twin_attrs(attrs, &line);
         let mut generics = sig.generics.clone();
         add_send_static(&mut generics);
@@ -63,9 +68,25 @@ impl Handle<'_> {
         let inputs = receiver
             .into_iter()
             .chain(params.iter().map(Param::declaration));
-        let output = &sig.output;
+        // The future owns what it needs: the arguments, made owned when the method is called,
+        // and a clone of the handle (a reference count).
+        let captures = captures(
+            self.generics
+                .params
+                .iter()
+                .filter_map(|param| match param {
+                    syn::GenericParam::Type(param) => Some(param.ident.clone()),
+                    syn::GenericParam::Const(param) => Some(param.ident.clone()),
+                    syn::GenericParam::Lifetime(_) => None,
+                })
+                .collect(),
+            sig,
+        );
+        // (`sig`'s output is already `Infallible` for a method that never returns.)
+        let output = output_type(&sig.output, captures.as_deref());
+        let future = owning_future(&output, captures.as_deref());
         let signature = quote! {
-            #vis async #safety fn #name <#generic_params> (#(#inputs),*) #output #where_clause
+            #vis #safety fn #name <#generic_params> (#(#inputs),*) -> #future #where_clause
         };
         // Names no name of the signature can shadow or be shadowed by (see `Fresh`).
         let fresh = Fresh::new(sig);
@@ -147,8 +168,8 @@ impl Handle<'_> {
                 let ran = ran(call);
                 let call = match self.mode {
                     // The object never leaves its thread, which is the executor.
-                    Mode::Dedicated => quote!(self.__bridge_state.call(&#site, #limit, #access)),
-                    _ => quote!(self.__bridge_state.call(&#site, #limit, #executor, #access)),
+                    Mode::Dedicated => quote!(#state.call(&#site, #limit, #access)),
+                    _ => quote!(#state.call(&#site, #limit, #executor, #access)),
                 };
                 quote! {
                     #sent
@@ -156,7 +177,8 @@ impl Handle<'_> {
                         #received
                         #ran
                     });
-                    #call.await.into_inner()
+                    let #state = ::core::clone::Clone::clone(&self.__bridge_state);
+                    async move { #call.await.into_inner() }
                 }
             }
             Kind::Constructor { wrapped } if self.mode == Mode::Dedicated => {
@@ -180,17 +202,22 @@ impl Handle<'_> {
                     })
                 };
                 let thread_name = self.name.to_string();
+                let job = quote!(move || {
+                    #received
+                    #ran
+                });
                 quote! {
                     #sent
-                    let #state = #private::Dedicated::<#self_ty>::start(#thread_name);
-                    let #made = #state
-                        .construct(&#site, #limit, move || {
-                            #received
-                            #ran
-                        })
-                        .await
-                        .into_inner();
-                    #handle_value
+                    let #access = #job;
+                    // The object's thread starts when the future is first polled.
+                    async move {
+                        let #state = #private::Dedicated::<#self_ty>::start(#thread_name);
+                        let #made = #state
+                            .construct(&#site, #limit, #access)
+                            .await
+                            .into_inner();
+                        #handle_value
+                    }
                 }
             }
             Kind::Constructor { .. } | Kind::Associated => {
@@ -206,8 +233,10 @@ impl Handle<'_> {
                 let run = match self.mode {
                     // No object, so no object's thread: it runs where a thread-sensitive twin
                     // would.
-                    Mode::Dedicated => quote!(#private::run_handle_sensitive(&#site, #limit, #job)),
-                    _ => quote!(#private::run_handle(&#site, #limit, #executor, #job)),
+                    Mode::Dedicated => {
+                        quote!(#private::run_handle_sensitive(&#site, #limit, #access))
+                    }
+                    _ => quote!(#private::run_handle(&#site, #limit, #executor, #access)),
                 };
                 let run = quote!(#run.await.into_inner());
                 let run = match kind {
@@ -221,7 +250,8 @@ impl Handle<'_> {
                 };
                 quote! {
                     #sent
-                    #run
+                    let #access = #job;
+                    async move { #run }
                 }
             }
         };

@@ -57,10 +57,15 @@
 //!
 //! Every method has its own `CallSite` (`module::Store::get`), and every call goes through the
 //! runtime's one dispatch path. The state type decides how calls share the object:
-//! `Exclusive` (an async mutex: every call alone), `ReadWrite` with `concurrent_reads` (an async
+//! `Exclusive` (the calls queue for the object and run one at a time, back to back, on the
+//! thread of the call that has its turn), `ReadWrite` with `concurrent_reads` (an async
 //! read-write lock), or `Dedicated` with `thread_sensitive` (the object lives on a thread of
 //! its own, and calls are messages to it; a constructor installs the object there and sends
-//! back only a token).
+//! back only a token). Default and `concurrent_reads` handles can also adopt a legacy
+//! `Arc<Mutex<T>>` / `Arc<RwLock<T>>` in place (`From` impls, see `emit`).
+//!
+//! A block whose fns are all declarations (`pub fn execute(&self, sql: &str) -> usize;`) is for
+//! a type defined elsewhere: it is not emitted, and the handle's methods call the type's own.
 //!
 //! `Self` in a method's signature means the handle inside the generated `impl AsyncStore`, so
 //! it is replaced by the object's type, except in the return type of a constructor, where it
@@ -98,15 +103,75 @@ pub(super) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
             return quote!(#item #errors);
         }
     };
+    let declared = take_declarations(&mut block, &mut errors);
     let handle = check_impl(&options, later, &block, &mut errors);
     let methods = take_methods(&mut block, &mut errors);
+    // A block of declarations is for a type defined elsewhere: it is not emitted (its fns have
+    // no bodies, and a foreign type cannot have an inherent `impl` here); the handle's methods
+    // call the type's own.
+    let emitted = (!declared).then_some(&block);
     let Some(handle) = handle else {
         let errors = errors.to_compile_errors();
-        return quote!(#block #errors);
+        return quote!(#emitted #errors);
     };
     let generated = Handle::new(&options, &block, handle, methods, &mut errors).to_token_stream();
     let errors = errors.to_compile_errors();
-    quote!(#block #generated #errors)
+    quote!(#emitted #generated #errors)
+}
+
+/// A method declared without a body (`pub fn execute(&self, sql: &str) -> usize;`), of a type
+/// defined elsewhere.
+struct Declaration {
+    attrs: Vec<Attribute>,
+    vis: syn::Visibility,
+    sig: syn::Signature,
+}
+
+impl syn::parse::Parse for Declaration {
+    fn parse(input: syn::parse::ParseStream<'_>) -> syn::Result<Self> {
+        let attrs = input.call(Attribute::parse_outer)?;
+        let vis = input.parse()?;
+        let sig = input.parse()?;
+        input.parse::<syn::Token![;]>()?;
+        Ok(Declaration { attrs, vis, sig })
+    }
+}
+
+/// Turns the block's method declarations (fns without a body, which syn leaves unparsed) into
+/// methods with an empty body, for the plan; returns whether the block declares methods of a
+/// type defined elsewhere. Such a block declares all of its fns: one with a body is an error.
+fn take_declarations(block: &mut ItemImpl, errors: &mut Errors) -> bool {
+    let mut declared = false;
+    for item in &mut block.items {
+        let ImplItem::Verbatim(tokens) = item else {
+            continue;
+        };
+        let Ok(Declaration { attrs, vis, sig }) = syn::parse2::<Declaration>(tokens.clone()) else {
+            continue;
+        };
+        declared = true;
+        *item = ImplItem::Fn(syn::parse_quote!(#(#attrs)* #vis #sig {}));
+    }
+    if declared {
+        // Reported, and left out of the handle, which would call a method the type lacks.
+        let has_body = |item: &ImplItem| matches!(item, ImplItem::Fn(method) if !method.block.stmts.is_empty());
+        for item in block.items.iter().filter(|item| has_body(item)) {
+            if let ImplItem::Fn(method) = item {
+                errors.push_spanned(
+                    &method.sig.ident,
+                    format!(
+                        "this block declares methods of a type defined elsewhere (fns without \
+                         a body, which the handle calls), so `{}` cannot have a body here: \
+                         declare it with `;` if the type has it, or write it as a free fn that \
+                         takes the object, with a `#[sync_to_async]` of its own",
+                        method.sig.ident
+                    ),
+                );
+            }
+        }
+        block.items.retain(|item| !has_body(item));
+    }
+    declared
 }
 
 /// Checks the options and the `impl` block itself; returns the handle's name if a handle can be
@@ -186,28 +251,36 @@ fn take_methods(block: &mut ItemImpl, errors: &mut Errors) -> Vec<Method> {
         let ImplItem::Fn(method) = item else {
             continue;
         };
-        let (options, kept): (Vec<Attribute>, Vec<Attribute>) = std::mem::take(&mut method.attrs)
-            .into_iter()
-            .partition(is_options);
-        method.attrs = kept;
-        let parsed = (!options.is_empty()).then(|| {
-            // Several attributes read as one list, so an option given twice is reported as such.
-            let tokens = options
-                .iter()
-                .filter_map(|attr| match &attr.meta {
-                    syn::Meta::List(list) => Some(list.tokens.clone()),
-                    _ => None,
-                })
-                .filter(|tokens| !tokens.is_empty());
-            let tokens = Punctuated::<TokenStream, syn::Token![,]>::from_iter(tokens);
-            MethodOptions::parse(tokens.into_token_stream(), errors)
-        });
+        let options = take_method_options(&mut method.attrs, errors);
         methods.push(Method {
             item: method.clone(),
-            options: parsed,
+            options,
         });
     }
     methods
+}
+
+/// Takes a method's `#[sync_to_async(...)]` attributes out of `attrs` and parses them as one
+/// list, so that an option given twice is reported as such (for a handle's methods and a
+/// legacy trait's).
+pub(super) fn take_method_options(
+    attrs: &mut Vec<Attribute>,
+    errors: &mut Errors,
+) -> Option<Parsed<MethodOptions>> {
+    let (options, kept): (Vec<Attribute>, Vec<Attribute>) =
+        std::mem::take(attrs).into_iter().partition(is_options);
+    *attrs = kept;
+    (!options.is_empty()).then(|| {
+        let tokens = options
+            .iter()
+            .filter_map(|attr| match &attr.meta {
+                syn::Meta::List(list) => Some(list.tokens.clone()),
+                _ => None,
+            })
+            .filter(|tokens| !tokens.is_empty());
+        let tokens = Punctuated::<TokenStream, syn::Token![,]>::from_iter(tokens);
+        MethodOptions::parse(tokens.into_token_stream(), errors)
+    })
 }
 
 /// `#[sync_to_async(...)]` (under any path, such as `bridge_runtime::sync_to_async`).

@@ -1,4 +1,5 @@
-//! A twin's future is `Send` (and `'static` with owned arguments): it can be `tokio::spawn`ed.
+//! A twin's future is `Send` and `'static` (borrowed arguments are copied when it is called): it
+//! can be `tokio::spawn`ed. `spawnable-twins.rs` spawns twins called with borrows.
 use bridge_runtime::sync_to_async;
 use std::path::Path;
 
@@ -33,7 +34,7 @@ async fn main() {
     assert_eq!(parsed.await.unwrap(), Some(42));
     assert_eq!(shown.await.unwrap(), "1.5");
 
-    // With borrowed arguments the future is `Send` but borrows them; the spawned task owns them.
+    // Called inside a task that owns the borrowed values, as before twins owned their arguments.
     let greeted = tokio::spawn(async {
         let user = User { name: "ada".into() };
         assert_send(greet_async(&user, "hi", Path::new("/home"))).await
