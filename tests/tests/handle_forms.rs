@@ -322,3 +322,75 @@ async fn a_call_starts_when_first_polled_and_then_runs_to_completion() {
     .await
     .unwrap();
 }
+
+/// A legacy error that wraps its cause, as `thiserror`'s `#[source]` would.
+#[derive(Debug)]
+pub struct Missing {
+    key: String,
+    cause: std::io::Error,
+}
+
+impl std::fmt::Display for Missing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "no setting `{}`", self.key)
+    }
+}
+
+impl std::error::Error for Missing {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.cause)
+    }
+}
+
+/// Legacy settings whose methods return `Box<dyn Error>`, the most common legacy error type.
+#[derive(Debug, Default)]
+pub struct Settings {
+    values: HashMap<String, String>,
+}
+
+#[sync_to_async(handle = AsyncSettings)]
+impl Settings {
+    pub fn get(&self, key: &str) -> Result<String, Box<dyn std::error::Error>> {
+        self.values.get(key).cloned().ok_or_else(|| {
+            Box::new(Missing {
+                key: key.to_owned(),
+                cause: std::io::Error::new(std::io::ErrorKind::NotFound, "not in the file"),
+            }) as _
+        })
+    }
+
+    pub fn set_port(&mut self, text: &str) -> Result<u16, Box<dyn std::error::Error>> {
+        let port: u16 = text.parse()?;
+        self.values.insert("port".to_owned(), text.to_owned());
+        Ok(port)
+    }
+
+    pub fn parse_port(text: &str) -> Result<u16, Box<dyn std::error::Error>> {
+        Ok(text.parse()?)
+    }
+}
+
+/// A handle's methods (and associated fns) that return `Result<T, Box<dyn Error>>` return
+/// `Result<T, SentError>`: the message and the `source()` chain cross threads.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn methods_returning_a_boxed_error_return_a_sent_error() {
+    let settings = AsyncSettings::from(Settings::default());
+    assert_eq!(deadline(settings.set_port("8080")).await.unwrap(), 8080);
+    assert_eq!(deadline(settings.get("port")).await.unwrap(), "8080");
+    let bad: bridge_runtime::SentError = deadline(settings.set_port("eighty")).await.unwrap_err();
+    assert_eq!(bad.to_string(), "invalid digit found in string");
+    let missing = deadline(settings.get("host")).await.unwrap_err();
+    assert_eq!(missing.to_string(), "no setting `host`");
+    let cause = std::error::Error::source(&missing).expect("the cause crossed too");
+    assert_eq!(cause.to_string(), "not in the file");
+    assert_eq!(
+        deadline(AsyncSettings::parse_port("x"))
+            .await
+            .unwrap_err()
+            .to_string(),
+        "invalid digit found in string"
+    );
+    // `?` turns it into the usual boxed error of async code.
+    let boxed: Box<dyn std::error::Error + Send + Sync> = missing.into();
+    assert_eq!(boxed.to_string(), "no setting `host`");
+}

@@ -32,6 +32,20 @@ impl Handle<'_> {
             params,
             ..
         } = bridged;
+        // A method returning `Result<T, Box<dyn Error>>` returns `Result<T, SentError>`: the
+        // error cannot cross threads, so it is converted on the thread that ran the method, as
+        // a twin's is (a constructor's error goes with the handle it builds, unconverted).
+        let converted;
+        let (sig, sent_error) = match (kind, crate::signature::boxed_error_result(&sig.output)) {
+            (Kind::Ref | Kind::Mut | Kind::Associated, Some(ok)) => {
+                let krate = self.runtime();
+                let mut sig = sig.clone();
+                sig.output = syn::parse_quote!(-> ::core::result::Result<#ok, #krate::SentError>);
+                converted = sig;
+                (&converted, true)
+            }
+            _ => (sig, false),
+        };
         let private = self.private();
         let self_ty = self.self_ty;
         let mut line = self.method_doc(bridged);
@@ -154,7 +168,14 @@ impl Handle<'_> {
             sent.extend(quote!(#cfgs let #arg = #value;));
             received.extend(quote!(#cfgs let #arg = #arg.into_inner();));
         }
-        let ran = |call: TokenStream| send(&returned, call);
+        let ran = |call: TokenStream| {
+            let call = if sent_error {
+                quote!(#private::sent_error(#call))
+            } else {
+                call
+            };
+            send(&returned, call)
+        };
         let body = match kind {
             Kind::Ref | Kind::Mut => {
                 let (access_kind, reference) = match kind {
