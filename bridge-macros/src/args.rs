@@ -272,6 +272,23 @@ const OPTIONS: &[Spec] = &[
              object's `impl` block: `#[sync_to_async(handle = {value})] impl Store { ... }`",
     },
     Spec {
+        key: "extends",
+        on: &[Form::Impl],
+        kind: ValueKind::TypeName,
+        example: "AsyncStore",
+        near: &["extend", "handle_of", "add_to", "more_methods"],
+        hint: "another `impl` block of the same type adds methods to its handle with \
+             `extends = AsyncStore`",
+        elsewhere: &[(
+            Macro::Method,
+            "`extends` goes on an `impl` block, to add its methods to a handle made by another \
+             block; a method takes `name`, `limit` and `skip`",
+        )],
+        misplaced: "`extends = {value}` adds the methods of an `impl` block to the handle another \
+             block of the same type makes, so it goes on an `impl` block: \
+             `#[sync_to_async(extends = {value})] impl Store { ... }`",
+    },
+    Spec {
         key: "concurrent_reads",
         on: &[Form::Impl],
         kind: ValueKind::Flag,
@@ -457,6 +474,9 @@ pub(crate) struct HandleOptions {
     /// `handle = Ident`: the handle's name (required; its absence is reported with the checks of
     /// the `impl` block).
     pub(crate) handle: Option<Ident>,
+    /// `extends = Ident`: the block adds its methods to the handle another `impl` block of the
+    /// same type makes with `handle = Ident`; the handle-wide options are that block's.
+    pub(crate) extends: Option<Ident>,
     /// How the handle holds its object and where its calls run.
     pub(crate) sharing: Sharing,
     /// `limit = N`: at most N calls of the handle in flight.
@@ -491,15 +511,56 @@ impl Options for HandleOptions {
             );
         }
         // With `thread_sensitive`, `executor` is an error, reported as it is parsed.
-        let sharing = match (thread_sensitive, concurrent_reads) {
+        let sharing = match (&thread_sensitive, &concurrent_reads) {
             (Some(_), _) => Sharing::Dedicated,
             (None, Some(_)) => Sharing::ReadWrite { executor },
             (None, None) => Sharing::Exclusive { executor },
         };
+        let handle = given.ident("handle");
+        let limit = given.limit("limit");
+        let extends = given.ident("extends");
+        if let Some(extended) = &extends {
+            // What the handle is and how it runs its calls is set once, where it is made.
+            let sharing = match &sharing {
+                Sharing::Exclusive { executor } | Sharing::ReadWrite { executor } => executor
+                    .as_ref()
+                    .map(|executor| ("executor", executor.to_token_stream())),
+                Sharing::Dedicated => None,
+            };
+            let misplaced = [
+                handle.as_ref().map(|h| ("handle", h.to_token_stream())),
+                thread_sensitive
+                    .as_ref()
+                    .map(|f| ("thread_sensitive", f.to_token_stream())),
+                concurrent_reads
+                    .as_ref()
+                    .map(|f| ("concurrent_reads", f.to_token_stream())),
+                sharing,
+                limit.as_ref().map(|l| ("limit", l.to_token_stream())),
+            ];
+            for (key, tokens) in misplaced.into_iter().flatten() {
+                let message = if key == "handle" {
+                    format!(
+                        "`handle` and `extends` cannot be combined: `handle = ...` makes a \
+                         handle, and `extends = {extended}` adds this block's methods to the \
+                         one another `impl` block makes; keep one of them"
+                    )
+                } else {
+                    format!(
+                        "`{key}` belongs to the block that makes the handle, in its \
+                         `#[sync_to_async(handle = {extended}, ...)]`: it applies to every \
+                         method of `{extended}`, and a block with `extends = {extended}` only \
+                         adds methods to it; remove `{key}` here"
+                    )
+                };
+                later.push_spanned(tokens, message);
+            }
+        }
         HandleOptions {
-            handle: given.ident("handle"),
+            handle,
+            extends,
             sharing,
-            limit: given.limit("limit"),
+            limit,
             runtime: runtime(given),
         }
     }
@@ -787,6 +848,7 @@ fn keyword_as_name(key: &Ident, keyword: &Ident, kind: Macro) -> syn::Error {
     let (named, example) = match (key.to_string().as_str(), kind) {
         ("handle", _) => ("the handle's name", "AsyncStore"),
         ("trait", _) => ("the async trait's name", "AsyncRepository"),
+        ("extends", _) => ("the name of the handle it extends", "AsyncStore"),
         (_, Macro::Method) => ("the async method's name", kind.example_name()),
         _ => ("the twin's name", kind.example_name()),
     };
@@ -816,6 +878,11 @@ fn handle_value(key: &Ident, value: Expr) -> syn::Result<Ident> {
     }
     let message = if key == "trait" {
         format!("`{key}` takes the name of the trait to generate, as in `{key} = AsyncRepository`")
+    } else if key == "extends" {
+        format!(
+            "`{key}` takes the name of the handle another `impl` block makes, as in \
+             `{key} = AsyncStore` (no quotes, no path)"
+        )
     } else {
         format!("`{key}` takes the name of the struct to generate, as in `{key} = AsyncStore`")
     };

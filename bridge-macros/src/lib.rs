@@ -213,6 +213,53 @@ use proc_macro::TokenStream;
 /// attribute reads and removes: `name = ident` (another name for its async version), `limit =
 /// N` (for this method alone) and `skip` (no async version).
 ///
+/// A type whose methods are split over several `impl` blocks gets one handle: the block with
+/// `handle = AsyncStore` makes it (with the handle-wide options above and the constructors),
+/// and every other block of the same type, in any module of the crate, adds the async versions
+/// of its methods with `#[sync_to_async(extends = AsyncStore)]`. Its methods take the same
+/// per-method options and share the one object, executor and `limit`. A block with `extends`
+/// takes no handle-wide option (each is one error that says where it goes) and no constructor
+/// (one error: constructors go in the block that makes the handle). Two async methods of the
+/// same name in two blocks are rustc's duplicate-definition error.
+///
+/// ```
+/// use bridge_runtime::sync_to_async;
+///
+/// pub struct Store {
+///     users: Vec<String>,
+/// }
+///
+/// #[sync_to_async(handle = AsyncStore, limit = 8)]
+/// impl Store {
+///     pub fn new() -> Self {
+///         Store { users: Vec::new() }
+///     }
+///
+///     pub fn push(&mut self, name: String) -> usize {
+///         self.users.push(name);
+///         self.users.len()
+///     }
+/// }
+///
+/// mod reports {
+///     use super::AsyncStore; // the handle is named where it is extended
+///
+///     #[bridge_runtime::sync_to_async(extends = AsyncStore)]
+///     impl super::Store {
+///         pub fn names(&self) -> String {
+///             self.users.join(", ")
+///         }
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let store = AsyncStore::new().await;
+/// store.push("ada".to_owned()).await;
+/// assert_eq!(store.names().await, "ada");
+/// # }
+/// ```
+///
 /// Equivalent code without the macro, for one method (what the handle does, minus its checks):
 ///
 /// ```
@@ -319,7 +366,7 @@ use proc_macro::TokenStream;
 /// or result (the message names the handle and the method); an object that is not `Send`
 /// without `thread_sensitive` (or not `Sync` with `concurrent_reads`); a method option given
 /// twice; a handle named like the type; two async methods, or one and an accessor, with one
-/// name. On a trait: `trait = Name` missing, not a name, or the trait's own name; a generic
+/// name; `extends` with `handle` or a handle-wide option, or with a constructor. On a trait: `trait = Name` missing, not a name, or the trait's own name; a generic
 /// trait; each method the async trait cannot carry (above); `trait = ..` on a fn or an `impl`
 /// block. The fn, block or trait itself is still emitted, so one mistake does not cascade.
 #[proc_macro_attribute]

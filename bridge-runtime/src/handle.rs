@@ -92,7 +92,8 @@
 //! does): async code awaits the handle's methods instead. A sync caller of a default handle
 //! gets the object before the calls that queue for it after it started waiting, so a busy
 //! queue does not starve it. They also panic, instead of waiting
-//! forever, when called from inside a call that already holds the same object.
+//! forever, when called from inside a call that already holds the same object; so does a call
+//! of a default handle made (through `block_on`) on a thread that holds one of its guards.
 //!
 //! # Adopting a legacy `Arc<Store>`
 //!
@@ -373,8 +374,10 @@ impl Drop for Inside {
 fn refuse_nested(address: usize, what: &dyn fmt::Display) {
     if INSIDE.with(std::cell::Cell::get) == address {
         panic!(
-            "bridge: {what} was called from inside a call on the same object, which holds it: \
-             this would wait forever. Inside a method, call the object's sync methods directly"
+            "bridge: {what} was called from inside a call on the same object, which holds it \
+             (or while this thread holds it through `blocking_read`/`blocking_write`): this \
+             would wait forever. Inside a method, or with a guard, call the object's sync \
+             methods directly"
         );
     }
 }
@@ -514,6 +517,7 @@ impl<T> Exclusive<T> {
             ExclusiveGuard {
                 object: self.shared.lock(),
                 _turn: turn,
+                _inside: Inside::enter(self.address()),
             }
         })
     }
@@ -538,6 +542,9 @@ struct ExclusiveGuard<'a, T> {
     object: ObjectGuard<'a, T>,
     /// Dropped after `object`: the calls waiting for the object go on once it is released.
     _turn: SyncTurn<'a>,
+    /// A call of this object made on this thread while the guard lives would wait for the
+    /// guard forever: it is refused instead, as one made inside a call is.
+    _inside: Inside,
 }
 
 impl<T> Deref for ExclusiveGuard<'_, T> {

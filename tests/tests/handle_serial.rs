@@ -353,3 +353,28 @@ async fn a_thread_blocked_in_block_on_runs_only_its_own_call_of_the_queue() {
     assert_eq!(deadline(journal.entries()).await.len(), 250);
     assert_eq!(deadline(journal.peak()).await, 1);
 }
+
+/// Sync code that holds the object through a guard and then awaits a call on it would wait for
+/// itself forever: the call panics instead, and the object stays usable.
+#[test]
+fn a_call_made_while_this_thread_holds_a_guard_panics_instead_of_waiting_forever() {
+    let journal = AsyncJournal::from(Journal::default());
+    let holder = journal.clone();
+    let outcome = within(move || {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let _guard = holder.blocking_write();
+            bridge_runtime::block_on(holder.append(1))
+        }))
+    });
+    let payload = outcome.unwrap_err();
+    let message = panic_message(&*payload).unwrap_or_default().to_owned();
+    assert!(
+        message.contains("blocking_read`/`blocking_write"),
+        "{message}"
+    );
+    let after = journal.clone();
+    assert_eq!(
+        within(move || bridge_runtime::block_on(after.entries())),
+        Vec::<u64>::new()
+    );
+}

@@ -17,6 +17,19 @@ impl ToTokens for Handle<'_> {
         let name = &self.name;
         let self_ty = self.self_ty;
         let attrs = &self.attrs;
+        let methods = self.methods.iter().map(|method| self.method(method));
+        if self.extends {
+            // Only methods: they call the handle through the hidden fns the block that makes
+            // it wrote (`calls`), so they need nothing else of it.
+            let (impl_generics, ty_generics, where_clause) = self.generics.split_for_impl();
+            tokens.extend(quote! {
+                #(#attrs)*
+                impl #impl_generics #name #ty_generics #where_clause {
+                    #(#methods)*
+                }
+            });
+            return;
+        }
         let docs = self.struct_docs();
         let state = self.state_type();
         let (impl_generics, ty_generics, where_clause) = self.generics.split_for_impl();
@@ -48,7 +61,7 @@ impl ToTokens for Handle<'_> {
         let adoptions = self.adoptions(&object);
         let accessors = self.accessors();
         let limit_fn = self.limit_fn();
-        let methods = self.methods.iter().map(|method| self.method(method));
+        let calls = self.calls();
         tokens.extend(quote! {
             #(#attrs)*
             #docs
@@ -87,6 +100,7 @@ impl ToTokens for Handle<'_> {
             #(#attrs)*
             impl #impl_generics #name #ty_generics #where_clause {
                 #limit_fn
+                #calls
                 #accessors
                 #(#methods)*
             }
@@ -203,6 +217,95 @@ impl Handle<'_> {
             #[allow(dead_code)]
             fn #limit() -> ::core::option::Option<&'static #private::Limit> {
                 #value
+            }
+        }
+    }
+
+    /// The hidden fns every async method calls (see `method`), so that how a call is made
+    /// (the state, the executor, the handle's limit) is decided here, once, for the methods of
+    /// this block and of every block that `extends` the handle: `__bridge_call` for a `&self`
+    /// or `&mut self` method, with a clone of the state, and `__bridge_run` for an associated
+    /// fn (and a constructor, but for a thread-sensitive handle's). `pub(crate)`, since a block
+    /// that extends the handle may be in another module.
+    fn calls(&self) -> TokenStream {
+        let private = self.private();
+        let self_ty = self.self_ty;
+        let (method, run) = (
+            Ident::new("__bridge_call", Span::mixed_site()),
+            Ident::new("__bridge_run", Span::mixed_site()),
+        );
+        let (r, a, f) = (
+            Ident::new("__R", Span::mixed_site()),
+            Ident::new("__A", Span::mixed_site()),
+            Ident::new("__F", Span::mixed_site()),
+        );
+        let (site, access, job, state) = (
+            Ident::new("site", Span::mixed_site()),
+            Ident::new("access", Span::mixed_site()),
+            Ident::new("job", Span::mixed_site()),
+            Ident::new("state", Span::mixed_site()),
+        );
+        let captures = self.generics.params.iter().filter_map(|param| match param {
+            syn::GenericParam::Type(param) => Some(&param.ident),
+            syn::GenericParam::Const(param) => Some(&param.ident),
+            syn::GenericParam::Lifetime(_) => None,
+        });
+        let captures: Vec<&Ident> = captures.collect();
+        let limit = self.limit();
+        // The executor is evaluated on every call, where the call is awaited, as a twin's is.
+        let executor = match self.executor() {
+            Some(executor) => {
+                let span = syn::spanned::Spanned::span(executor);
+                quote::quote_spanned!(span=> ::core::option::Option::Some(&#executor))
+            }
+            None => quote!(::core::option::Option::None::<&#private::DefaultExecutor>),
+        };
+        let (call, run_call) = match self.mode {
+            // The object never leaves its thread, which is the executor; an associated fn has
+            // no object, so it runs where a thread-sensitive twin would.
+            Mode::Dedicated => (
+                quote!(#state.call(#site, #limit, #access)),
+                quote!(#private::run_handle_sensitive(#site, #limit, #job)),
+            ),
+            _ => (
+                quote!(#state.call(#site, #limit, #executor, #access)),
+                quote!(#private::run_handle(#site, #limit, #executor, #job)),
+            ),
+        };
+        let future = |output: &Ident, param: &Ident| {
+            quote! {
+                impl ::core::future::Future<Output = #output> + ::core::marker::Send + 'static
+                    + use<#output, #param, #(#captures),*>
+            }
+        };
+        let (method_future, run_future) = (future(&r, &a), future(&r, &f));
+        quote! {
+            #[doc(hidden)]
+            #[allow(dead_code, private_bounds, private_interfaces)]
+            pub(crate) fn #method<#r, #a>(
+                &self,
+                #site: &'static #private::CallSite,
+                #access: #a,
+            ) -> #method_future
+            where
+                #r: ::core::marker::Send + 'static,
+                #a: #private::Access<#self_ty, #r>,
+            {
+                let #state = ::core::clone::Clone::clone(&self.__bridge_state);
+                async move { #call.await }
+            }
+
+            #[doc(hidden)]
+            #[allow(dead_code, private_bounds, private_interfaces)]
+            pub(crate) fn #run<#r, #f>(
+                #site: &'static #private::CallSite,
+                #job: #f,
+            ) -> #run_future
+            where
+                #r: ::core::marker::Send + 'static,
+                #f: ::core::ops::FnOnce() -> #r + ::core::marker::Send + 'static,
+            {
+                async move { #run_call.await }
             }
         }
     }

@@ -3,10 +3,9 @@
 //! to the object, a constructor that builds a handle, or an associated fn that runs alone).
 //! A method planned as invalid becomes a stub that keeps callers compiling.
 
-use proc_macro2::TokenStream;
-use quote::{ToTokens, quote, quote_spanned};
+use proc_macro2::{Span, TokenStream};
+use quote::{ToTokens, quote};
 use syn::ext::IdentExt;
-use syn::spanned::Spanned;
 use syn::{FnArg, Ident, ReturnType, Type};
 
 use super::Handle;
@@ -104,11 +103,12 @@ impl Handle<'_> {
         };
         // Names no name of the signature can shadow or be shadowed by (see `Fresh`).
         let fresh = Fresh::new(sig);
-        let (this, site, state, made, access, marker_module) = (
+        let (this, site, state, made, pending, access, marker_module) = (
             fresh.ident("__this"),
             fresh.ident("__BRIDGE_SITE"),
             fresh.ident("__state"),
             fresh.ident("__made"),
+            fresh.ident("__call"),
             fresh.ident("__access"),
             fresh.ident("__bridge_method"),
         );
@@ -146,15 +146,12 @@ impl Handle<'_> {
             Some(limit) => quote!(#private::CallSite::with_limit(#site_name, #limit)),
             None => quote!(#private::CallSite::new(#site_name)),
         };
-        // The executor is evaluated on every call, where the call is awaited, as a twin's is.
-        let executor = match self.executor() {
-            Some(executor) => {
-                let span = executor.span();
-                quote_spanned!(span=> ::core::option::Option::Some(&#executor))
-            }
-            None => quote!(::core::option::Option::None::<&#private::DefaultExecutor>),
-        };
-        let limit = self.limit();
+        // How the call is made (the state, the executor, the handle's limit) is decided once,
+        // by the hidden fns of the block that makes the handle (see `emit`).
+        let (call_fn, run_fn) = (
+            Ident::new("__bridge_call", Span::mixed_site()),
+            Ident::new("__bridge_run", Span::mixed_site()),
+        );
         // Each argument and the result is checked for `Send` where it is written, spanned on
         // the user's type, and crosses threads in a cell that carries the proof: a type that is
         // not `Send` gets exactly one error, naming the handle and the method.
@@ -187,19 +184,15 @@ impl Handle<'_> {
                     quote!(<#self_ty>::#method #generic_args(#this, #(#call_args),*)),
                 );
                 let ran = ran(call);
-                let call = match self.mode {
-                    // The object never leaves its thread, which is the executor.
-                    Mode::Dedicated => quote!(#state.call(&#site, #limit, #access)),
-                    _ => quote!(#state.call(&#site, #limit, #executor, #access)),
-                };
                 quote! {
                     #sent
                     let #access = #private::#access_kind(move |#this: #reference| {
                         #received
                         #ran
                     });
-                    let #state = ::core::clone::Clone::clone(&self.__bridge_state);
-                    async move { #call.await.into_inner() }
+                    // Holds a clone of the handle's state.
+                    let #pending = self.#call_fn(&#site, #access);
+                    async move { #pending.await.into_inner() }
                 }
             }
             Kind::Constructor { wrapped } if self.mode == Mode::Dedicated => {
@@ -223,6 +216,7 @@ impl Handle<'_> {
                     })
                 };
                 let thread_name = self.name.to_string();
+                let limit = self.limit();
                 let job = quote!(move || {
                     #received
                     #ran
@@ -251,15 +245,7 @@ impl Handle<'_> {
                     #received
                     #ran
                 });
-                let run = match self.mode {
-                    // No object, so no object's thread: it runs where a thread-sensitive twin
-                    // would.
-                    Mode::Dedicated => {
-                        quote!(#private::run_handle_sensitive(&#site, #limit, #access))
-                    }
-                    _ => quote!(#private::run_handle(&#site, #limit, #executor, #access)),
-                };
-                let run = quote!(#run.await.into_inner());
+                let run = quote!(#pending.await.into_inner());
                 let run = match kind {
                     Kind::Constructor { wrapped: true } => {
                         quote!(#run.map(::core::convert::From::from))
@@ -272,6 +258,7 @@ impl Handle<'_> {
                 quote! {
                     #sent
                     let #access = #job;
+                    let #pending = Self::#run_fn(&#site, #access);
                     async move { #run }
                 }
             }

@@ -27,11 +27,14 @@
 //! }
 //! impl AsyncStore {
 //!     fn __bridge_limit() -> Option<&'static Limit> { None }       // the handle's `limit = N`
+//!     // How every async method makes its call: the state, the executor, the limit.
+//!     pub(crate) fn __bridge_call<R, A: Access<Store, R>>(&self, site, access) -> impl Future<..>
+//!     pub(crate) fn __bridge_run<R, F: FnOnce() -> R>(site, job) -> impl Future<..>
 //!     pub fn blocking_read(&self) -> ReadGuard<'_, Store> { ... }   // for sync callers
 //!     pub fn blocking_write(&self) -> WriteGuard<'_, Store> { ... }
 //!     pub async fn open(path: &str) -> Result<Self, StoreError> {
 //!         let (__a0,) = (method_send_cell::<Self, open, String>(path.to_owned()),);
-//!         run_handle(&SITE, Self::__bridge_limit(), None, move || {
+//!         Self::__bridge_run(&SITE, move || {
 //!             let (__a0,) = (__a0.into_inner(),);
 //!             method_send_cell::<Self, open, Result<Store, StoreError>>(<Store>::open(&__a0))
 //!         })
@@ -43,8 +46,8 @@
 //!             let (__a0,) = (__a0.into_inner(),);
 //!             method_send_cell::<Self, get, Option<User>>(<Store>::get(__this, __a0))
 //!         });
-//!         self.__bridge_state.call(&SITE, Self::__bridge_limit(), None, __access)
-//!             .await.into_inner()
+//!         let __call = self.__bridge_call(&SITE, __access);   // holds a clone of the state
+//!         async move { __call.await.into_inner() }
 //!     }
 //!     pub async fn insert(&self, user: User) { ... Write(..) ... }
 //!     pub async fn version() -> u32 { ... run_handle(..) ... }
@@ -63,6 +66,12 @@
 //! its own, and calls are messages to it; a constructor installs the object there and sends
 //! back only a token). Default and `concurrent_reads` handles can also adopt a legacy
 //! `Arc<Mutex<T>>` / `Arc<RwLock<T>>` in place (`From` impls, see `emit`).
+//!
+//! Another `impl` block of the same type adds its methods to the handle with
+//! `#[sync_to_async(extends = AsyncStore)]`: it emits only `impl AsyncStore { ... }` with their
+//! async versions, which call `__bridge_call` / `__bridge_run`, so that the handle-wide options
+//! (which such a block does not take) apply to them as written where the handle is made.
+//! Constructors are not taken there: how one builds the handle depends on its mode.
 //!
 //! A block whose fns are all declarations (`pub fn execute(&self, sql: &str) -> usize;`) is for
 //! a type defined elsewhere: it is not emitted, and the handle's methods call the type's own.
@@ -203,7 +212,7 @@ fn check_impl(
         );
         return None;
     }
-    let Some(handle) = &options.handle else {
+    let Some(handle) = options.extends.as_ref().or(options.handle.as_ref()) else {
         if errors.is_empty() {
             errors.push_spanned(
                 block.impl_token,
@@ -296,6 +305,9 @@ fn is_options(attr: &Attribute) -> bool {
 struct Handle<'a> {
     options: &'a HandleOptions,
     name: Ident,
+    /// `extends = Name`: the block only adds methods to a handle another block makes, whose
+    /// mode it does not know; its methods call the handle through the hidden fns (see `emit`).
+    extends: bool,
     mode: Mode,
     self_ty: &'a Type,
     type_name: String,

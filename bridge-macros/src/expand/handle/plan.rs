@@ -109,6 +109,7 @@ impl<'a> Handle<'a> {
         let mut handle = Handle {
             options,
             name,
+            extends: options.extends.is_some(),
             mode,
             self_ty,
             type_name,
@@ -160,6 +161,20 @@ impl<'a> Handle<'a> {
         let sig = &item.sig;
         signature::check_header(sig, signature::Place::Method, &mut errors_here);
         let (kind, receiver_lifetime) = self.kind(sig, &mut errors_here);
+        if self.extends && matches!(kind, Kind::Constructor { .. }) {
+            // How a constructor builds the handle depends on how the handle holds its object,
+            // which only the block that makes it knows.
+            errors_here.push_spanned(
+                &sig.ident,
+                format!(
+                    "`{}::{}` builds a `{}`, so its async version is a constructor of `{}`, and \
+                     constructors go in the block that makes the handle (the one with \
+                     `#[sync_to_async(handle = {})]`): move it there, or leave it out with \
+                     `#[sync_to_async(skip)]`",
+                    self.type_name, sig.ident, self.type_name, self.name, self.name
+                ),
+            );
+        }
         if let ReturnType::Type(_, ty) = &sig.output
             && let Some(borrow) = signature::find_borrow(ty)
         {
