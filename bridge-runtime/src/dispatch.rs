@@ -381,14 +381,14 @@ impl<R> Pending<R> {
     /// The outcome; `None` if the call was dropped without running.
     async fn outcome(self) -> Option<Finished<R>> {
         let mut outcome = self.outcome;
-        if self.at_once {
+        if self.at_once && !linger::backing_off() {
             // A short call on an awake thread is done within a yield or two: catching it here
             // saves parking this thread and waking it again, which costs more than the call.
             for _ in 0..linger::REPLY_YIELDS {
                 match outcome.try_recv() {
                     Ok(outcome) => return Some(outcome),
                     Err(oneshot::error::TryRecvError::Closed) => return None,
-                    Err(oneshot::error::TryRecvError::Empty) => std::thread::yield_now(),
+                    Err(oneshot::error::TryRecvError::Empty) => linger::yield_now(),
                 }
             }
         }

@@ -4,7 +4,7 @@
 
 use std::num::NonZeroUsize;
 use std::sync::LazyLock;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 /// How long an executor thread that has run out of work keeps looking for more before it parks.
@@ -13,20 +13,56 @@ pub(crate) const IDLE: Duration = Duration::from_micros(50);
 /// How often a caller whose call will start at once checks for the result before it parks.
 pub(crate) const REPLY_YIELDS: usize = 3;
 
+/// A yield that keeps the thread off the CPU longer than this means that other work had it: the
+/// machine is busy.
+const CONTENDED_YIELD: Duration = Duration::from_micros(500);
+
+/// After a contended yield, no thread lingers or looks for a reply for this long.
+const BACK_OFF: Duration = Duration::from_millis(20);
+
+/// Until when lingering is off, in nanoseconds since [`epoch`].
+static BACKING_OFF_UNTIL: AtomicU64 = AtomicU64::new(0);
+
+fn epoch() -> Instant {
+    static EPOCH: LazyLock<Instant> = LazyLock::new(Instant::now);
+    *EPOCH
+}
+
+fn nanos_since_epoch() -> u64 {
+    u64::try_from(epoch().elapsed().as_nanos()).unwrap_or(u64::MAX)
+}
+
+/// Whether a recent yield found the machine busy: lingering would then cost more than it
+/// saves, since each yield may hand the CPU to other work for a whole time slice while callers
+/// count on the lingering thread to take their calls.
+pub(crate) fn backing_off() -> bool {
+    nanos_since_epoch() < BACKING_OFF_UNTIL.load(Ordering::Relaxed)
+}
+
+/// Yields the CPU once, and turns lingering off for a while if the yield took long.
+pub(crate) fn yield_now() {
+    let before = Instant::now();
+    std::thread::yield_now();
+    if before.elapsed() > CONTENDED_YIELD {
+        let until = nanos_since_epoch().saturating_add(BACK_OFF.as_nanos() as u64);
+        BACKING_OFF_UNTIL.fetch_max(until, Ordering::Relaxed);
+    }
+}
+
 /// Yields the CPU until `ready` holds or `budget` has passed; returns whether it held.
 ///
 /// It yields rather than spins, so that on a busy or single CPU the thread that will make
-/// `ready` true can run.
+/// `ready` true can run. While the machine is busy ([`backing_off`]), it only checks once.
 pub(crate) fn yield_until(budget: Duration, ready: impl Fn() -> bool) -> bool {
     let start = Instant::now();
     loop {
         if ready() {
             return true;
         }
-        if start.elapsed() >= budget {
+        if backing_off() || start.elapsed() >= budget {
             return false;
         }
-        std::thread::yield_now();
+        yield_now();
     }
 }
 
@@ -55,6 +91,25 @@ mod tests {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     use std::time::{Duration, Instant};
+
+    /// While the machine is busy, a thread looks once and gives up instead of yielding: each
+    /// yield could hand the CPU to other work for a whole time slice.
+    #[test]
+    fn a_busy_machine_turns_lingering_off_for_a_while() {
+        let looks = AtomicUsize::new(0);
+        let saved = super::BACKING_OFF_UNTIL.load(Ordering::SeqCst);
+        let far = super::nanos_since_epoch() + Duration::from_secs(60).as_nanos() as u64;
+        super::BACKING_OFF_UNTIL.store(far, Ordering::SeqCst);
+        let started = Instant::now();
+        let found = super::yield_until(Duration::from_secs(5), || {
+            looks.fetch_add(1, Ordering::SeqCst);
+            false
+        });
+        super::BACKING_OFF_UNTIL.store(saved, Ordering::SeqCst);
+        assert!(!found);
+        assert_eq!(looks.load(Ordering::SeqCst), 1);
+        assert!(started.elapsed() < Duration::from_secs(1));
+    }
 
     /// No more threads linger at once than there are CPUs; the others give up at once.
     #[test]
