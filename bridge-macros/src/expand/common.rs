@@ -198,3 +198,24 @@ pub(super) fn output_type(output: &ReturnType, captures: Option<&[Ident]>) -> To
         _ => crate::signature::return_type(output),
     }
 }
+
+/// A method's arguments on their way to the object's thread: `sent`, one statement per
+/// argument (under its parameter's `#[cfg]`s) that copies it and checks it with `send` (which
+/// wraps a value of a type in a proof cell), run where the method is called; and `received`,
+/// the statements that take the values out of their cells on the thread. For a handle's
+/// methods and a legacy trait's alike.
+pub(super) fn sent_and_received(
+    params: &[crate::signature::Param],
+    args: &[Ident],
+    send: impl Fn(&TokenStream, TokenStream) -> TokenStream,
+) -> (TokenStream, TokenStream) {
+    let copier = crate::signature::Copier::ToOwned;
+    let (mut sent, mut received) = (TokenStream::new(), TokenStream::new());
+    for (param, arg) in params.iter().zip(args) {
+        let cfgs = param.cfgs();
+        let value = send(&param.sent_type(copier), param.value(copier));
+        sent.extend(quote!(#cfgs let #arg = #value;));
+        received.extend(quote!(#cfgs let #arg = #arg.into_inner();));
+    }
+    (sent, received)
+}

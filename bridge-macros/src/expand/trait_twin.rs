@@ -77,7 +77,7 @@ use syn::{
 use super::common::{Fresh, contains_impl, twin_attrs};
 use crate::args::{MethodOptions, Options, Parsed, TraitOptions};
 use crate::error::Errors;
-use crate::signature::{self, Copier, Param};
+use crate::signature::{self, Param};
 
 /// Whether `tokens` are a trait definition. Only the head is looked at.
 pub(super) fn is_trait(tokens: TokenStream) -> bool {
@@ -575,17 +575,15 @@ impl TraitTwin<'_> {
             .map(|i| fresh.ident(&format!("__a{i}")))
             .collect();
         let send = |ty: &TokenStream, value: TokenStream| quote!(#private::method_send_cell::<Self, #marker_module::#name, #ty>(#value));
-        let (mut sent, mut received, mut call_args) =
-            (TokenStream::new(), TokenStream::new(), Vec::new());
-        for (param, arg) in params.iter().zip(&args) {
-            let cfgs = param.cfgs();
-            let copier = Copier::ToOwned;
-            let value = send(&param.sent_type(copier), param.value(copier));
-            sent.extend(quote!(#cfgs let #arg = #value;));
-            received.extend(quote!(#cfgs let #arg = #arg.into_inner();));
-            let call_arg = param.call_arg(arg);
-            call_args.push(quote!(#cfgs #call_arg));
-        }
+        let (sent, received) = super::common::sent_and_received(params, &args, send);
+        let call_args: Vec<TokenStream> = params
+            .iter()
+            .zip(&args)
+            .map(|(param, arg)| {
+                let (cfgs, arg) = (param.cfgs(), param.call_arg(arg));
+                quote!(#cfgs #arg)
+            })
+            .collect();
         let (access_kind, reference, deref) = if bridged.mutable {
             (
                 quote!(Write),

@@ -12,11 +12,11 @@ use super::Handle;
 use super::plan::{Bridged, Kind, Mode};
 use super::self_type::replace_constructed;
 use crate::expand::common::{
-    Fresh, captures, contains_impl, generic_args, output_type, owning_future, stub, twin_attrs,
-    unsafe_call,
+    Fresh, captures, contains_impl, generic_args, output_type, owning_future, sent_and_received,
+    stub, twin_attrs, unsafe_call,
 };
 use crate::expand::sync_to_async::{add_send_static, owning_note};
-use crate::signature::{Copier, Param};
+use crate::signature::Param;
 
 impl Handle<'_> {
     /// The async version of one method.
@@ -157,14 +157,7 @@ impl Handle<'_> {
         // not `Send` gets exactly one error, naming the handle and the method.
         let send = |ty: &TokenStream, value: TokenStream| quote!(#private::method_send_cell::<Self, #marker_module::#name, #ty>(#value));
         // One statement per value, under the parameter's `#[cfg]`s, as a twin's.
-        let (mut sent, mut received) = (TokenStream::new(), TokenStream::new());
-        for (param, arg) in params.iter().zip(&args) {
-            let cfgs = param.cfgs();
-            let copier = Copier::ToOwned;
-            let value = send(&param.sent_type(copier), param.value(copier));
-            sent.extend(quote!(#cfgs let #arg = #value;));
-            received.extend(quote!(#cfgs let #arg = #arg.into_inner();));
-        }
+        let (sent, received) = sent_and_received(params, &args, send);
         let ran = |call: TokenStream| {
             let call = if sent_error {
                 quote!(#private::sent_error(#call))
