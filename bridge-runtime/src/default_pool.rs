@@ -46,20 +46,18 @@ thread_local! {
     static CACHED: RefCell<Option<(Id, Arc<Queue>)>> = const { RefCell::new(None) };
 }
 
-/// Hands `job` to the blocking pool of `runtime`.
-pub(crate) fn execute(runtime: &Handle, job: Job) {
+/// Hands `job` to the blocking pool of `runtime`; returns whether it starts at once, on a
+/// worker that was lingering.
+pub(crate) fn execute(runtime: &Handle, job: Job) -> bool {
     let queue = queue(runtime);
+    let at_once =
+        queue.queued.load(Ordering::SeqCst) == 0 && queue.lingering.load(Ordering::SeqCst) > 0;
     if queue.push(job) {
         queue.starting.fetch_add(1, Ordering::SeqCst);
         let worker = Worker(Some(Arc::clone(&queue)));
         drop(runtime.spawn_blocking(move || worker.run()));
     }
-}
-
-/// Whether a call handed to `runtime`'s pool now would start at once, on a lingering worker.
-pub(crate) fn starts_at_once(runtime: &Handle) -> bool {
-    let queue = queue(runtime);
-    queue.queued.load(Ordering::SeqCst) == 0 && queue.lingering.load(Ordering::SeqCst) > 0
+    at_once
 }
 
 fn queue(runtime: &Handle) -> Arc<Queue> {

@@ -350,12 +350,7 @@ impl<'a, E: Executor + ?Sized> Route<'a, E> {
             },
         };
         let at_once = match self {
-            Route::Executor(resolved) => {
-                let executor = resolved.executor();
-                let at_once = executor.__starts_at_once();
-                executor.execute(job);
-                at_once
-            }
+            Route::Executor(resolved) => resolved.executor().__execute(job),
             Route::Blocked(resolved, blocked) => {
                 if blocked.is_sensitive() {
                     blocked.run_here(job);
@@ -404,8 +399,8 @@ impl<E: Executor + ?Sized> Executor for ByRef<'_, E> {
         self.0.execute(job);
     }
 
-    fn __starts_at_once(&self) -> bool {
-        self.0.__starts_at_once()
+    fn __execute(&self, job: Job) -> bool {
+        self.0.__execute(job)
     }
 
     fn __lane(&self) -> Lane {

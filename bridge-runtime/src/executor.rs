@@ -100,12 +100,14 @@ pub trait Executor: Send + Sync {
     /// It must not run the job inline on an async runtime's worker thread.
     fn execute(&self, job: Job);
 
-    /// Whether a job executed now would start at once, on a thread that is awake and idle.
+    /// [`execute`](Executor::execute), and whether the job starts at once, on a thread that
+    /// was awake and idle.
     ///
     /// Its caller then checks for the result a few times before it parks, which for a short
     /// call saves a park and a wake. Only bridge's own executors answer `true`.
     #[doc(hidden)]
-    fn __starts_at_once(&self) -> bool {
+    fn __execute(&self, job: Job) -> bool {
+        self.execute(job);
         false
     }
 
@@ -134,8 +136,8 @@ impl<E: Executor + ?Sized> Executor for &E {
         (**self).execute(job);
     }
 
-    fn __starts_at_once(&self) -> bool {
-        (**self).__starts_at_once()
+    fn __execute(&self, job: Job) -> bool {
+        (**self).__execute(job)
     }
 
     fn __lane(&self) -> Lane {
@@ -148,8 +150,8 @@ impl<E: Executor + ?Sized> Executor for Box<E> {
         (**self).execute(job);
     }
 
-    fn __starts_at_once(&self) -> bool {
-        (**self).__starts_at_once()
+    fn __execute(&self, job: Job) -> bool {
+        (**self).__execute(job)
     }
 
     fn __lane(&self) -> Lane {
@@ -162,8 +164,8 @@ impl<E: Executor + ?Sized> Executor for Arc<E> {
         (**self).execute(job);
     }
 
-    fn __starts_at_once(&self) -> bool {
-        (**self).__starts_at_once()
+    fn __execute(&self, job: Job) -> bool {
+        (**self).__execute(job)
     }
 
     fn __lane(&self) -> Lane {
@@ -176,8 +178,8 @@ impl<E: Executor, F: FnOnce() -> E + Send> Executor for LazyLock<E, F> {
         (**self).execute(job);
     }
 
-    fn __starts_at_once(&self) -> bool {
-        (**self).__starts_at_once()
+    fn __execute(&self, job: Job) -> bool {
+        (**self).__execute(job)
     }
 
     fn __lane(&self) -> Lane {
@@ -214,16 +216,13 @@ static FALLBACK: LazyLock<Pool> = LazyLock::new(|| Pool::new("bridge-fallback", 
 
 impl Executor for DefaultExecutor {
     fn execute(&self, job: Job) {
-        match tokio::runtime::Handle::try_current() {
-            Ok(runtime) => default_pool::execute(&runtime, job),
-            Err(_) => FALLBACK.execute(job),
-        }
+        self.__execute(job);
     }
 
-    fn __starts_at_once(&self) -> bool {
+    fn __execute(&self, job: Job) -> bool {
         match tokio::runtime::Handle::try_current() {
-            Ok(runtime) => default_pool::starts_at_once(&runtime),
-            Err(_) => FALLBACK.__starts_at_once(),
+            Ok(runtime) => default_pool::execute(&runtime, job),
+            Err(_) => FALLBACK.__execute(job),
         }
     }
 

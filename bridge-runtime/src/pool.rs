@@ -181,9 +181,11 @@ impl Executor for Pool {
         shared.wake(wake);
     }
 
-    fn __starts_at_once(&self) -> bool {
-        self.shared.queued.load(Ordering::SeqCst) == 0
-            && self.shared.lingering.load(Ordering::SeqCst) > 0
+    fn __execute(&self, job: Job) -> bool {
+        let at_once = self.shared.queued.load(Ordering::SeqCst) == 0
+            && self.shared.lingering.load(Ordering::SeqCst) > 0;
+        self.execute(job);
+        at_once
     }
 }
 

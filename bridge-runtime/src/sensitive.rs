@@ -167,8 +167,8 @@ impl Executor for ThreadSensitive {
         self.owner.0.submit(job);
     }
 
-    fn __starts_at_once(&self) -> bool {
-        self.owner.0.starts_at_once()
+    fn __execute(&self, job: Job) -> bool {
+        self.owner.0.__execute(job)
     }
 
     fn __lane(&self) -> Lane {
@@ -181,8 +181,10 @@ impl Executor for Shared {
         self.submit(job);
     }
 
-    fn __starts_at_once(&self) -> bool {
-        self.starts_at_once()
+    fn __execute(&self, job: Job) -> bool {
+        let at_once = self.starts_at_once();
+        self.submit(job);
+        at_once
     }
 
     fn __lane(&self) -> Lane {
