@@ -14,65 +14,16 @@ pub fn save_async(
     mod __bridge_twin {
         #[allow(non_camel_case_types, dead_code)]
         pub(super) struct save_async {}
-        pub(super) type Same<T> = T;
-        pub(super) struct Probe<'a, T: ?::core::marker::Sized>(pub(super) &'a T);
-        pub(super) trait Copies {
-            type Owned;
-            fn copy(self) -> Self::Owned;
-        }
-        impl<T: ?::core::marker::Sized + ::std::borrow::ToOwned> Copies
-        for Probe<'_, T> {
-            type Owned = <T as ::std::borrow::ToOwned>::Owned;
-            fn copy(self) -> Self::Owned {
-                <T as ::std::borrow::ToOwned>::to_owned(self.0)
-            }
-        }
-        #[diagnostic::on_unimplemented(
-            message = "`{Self}` cannot be copied for the thread that runs `save`: `save_async` copies a `&T` argument with `ToOwned`, which `{Self}` does not have (a `Clone` type has it)",
-            label = "cannot be copied to the worker thread",
-            note = "a connection, a file or a cache is not to be copied: give it (or a type of yours that owns it) an async handle, with `#[sync_to_async(handle = AsyncName)]` on that type's `impl` block, which keeps the object and runs its methods on a blocking thread",
-            note = "an object bound to one thread (a thread-local connection) stays there: have the fn find it on that thread rather than take it as a parameter, and mark the fn `#[sync_to_async(thread_sensitive)]`, so that every call runs on that thread",
-            note = "a plain value can derive `Clone` (a type parameter, be bounded by it), or be taken by value",
-        )]
-        pub(super) trait NotCopyable {}
-        pub(super) trait Never {}
-        #[diagnostic::do_not_recommend]
-        impl<T: ?::core::marker::Sized + Never> NotCopyable for T {}
-        /// What `CannotCopy` gives instead of a copy: never made, but it lends a `&T` as
-        /// the copy would, so nothing after the one error fails.
-        #[allow(dead_code)]
-        pub(super) struct Uncopied<T: ?::core::marker::Sized>(
-            ::core::convert::Infallible,
-            ::core::marker::PhantomData<fn(&T)>,
-        );
-        impl<T: ?::core::marker::Sized> ::core::borrow::Borrow<T> for Uncopied<T> {
-            fn borrow(&self) -> &T {
-                match self.0 {}
-            }
-        }
-        pub(super) trait CannotCopy<T: ?::core::marker::Sized> {
-            fn copy(self) -> Uncopied<T>
-            where
-                T: NotCopyable;
-        }
-        impl<T: ?::core::marker::Sized> CannotCopy<T> for &Probe<'_, T> {
-            fn copy(self) -> Uncopied<T>
-            where
-                T: NotCopyable,
-            {
-                ::core::unreachable!()
-            }
-        }
     }
     #[allow(unused_imports)]
-    use __bridge_twin::{CannotCopy as _, Copies as _};
+    use ::bridge_runtime::__private::{CannotCopy as _, Copies as _};
     static __BRIDGE_SITE: ::bridge_runtime::__private::CallSite = ::bridge_runtime::__private::CallSite::new(
         ::core::concat!(::core::module_path!(), "::save"),
     );
     let __a0 = ::bridge_runtime::__private::send_cell::<
         __bridge_twin::save_async,
-        __bridge_twin::Same<_>,
-    >(__bridge_twin::Probe(user).copy());
+        ::bridge_runtime::__private::Same<_>,
+    >(::bridge_runtime::__private::probe::<__bridge_twin::save_async, _>(user).copy());
     let __a1 = ::bridge_runtime::__private::send_cell::<
         __bridge_twin::save_async,
         <str as ::std::borrow::ToOwned>::Owned,

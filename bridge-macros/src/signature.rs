@@ -69,22 +69,28 @@ pub(crate) enum Pass {
 pub(crate) enum Copier<'a> {
     /// `<T as ToOwned>::to_owned`, whose error for a type without it is rustc's own.
     ToOwned,
-    /// Through the `Probe` a twin declares in the module named here: `ToOwned` where the type
-    /// has it, else an error of the twin's own, which points at handles and `thread_sensitive`
-    /// rather than at `#[derive(Clone)]` (see `expand/sync_to_async.rs`). `str`, slices,
-    /// `Path`, `OsStr` and `CStr`, which always have it, keep `ToOwned`, and so do the fn's
-    /// type parameters (in `generics`), for which rustc's error says which bound to add.
+    /// Through the runtime's probe (`bridge_runtime`'s `probe.rs`), with `private` the path of
+    /// `__private` and `twin` the twin's marker type: `ToOwned` where the type has it, else an
+    /// error that names the twin and points at handles and `thread_sensitive` rather than at
+    /// `#[derive(Clone)]`. `str`, slices, `Path`, `OsStr` and `CStr`, which always have it,
+    /// keep `ToOwned`, and so do the fn's type parameters (in `generics`), for which rustc's
+    /// error says which bound to add.
     Probe {
-        module: &'a Ident,
+        private: &'a TokenStream,
+        twin: &'a TokenStream,
         generics: &'a Generics,
     },
 }
 
 impl<'a> Copier<'a> {
-    /// The module of the probe that copies a `&elem`, if it is copied with one.
-    fn probe(self, elem: &Type) -> Option<&'a Ident> {
+    /// The `__private` path and the twin's marker type, if a `&elem` is copied with a probe.
+    fn probe(self, elem: &Type) -> Option<(&'a TokenStream, &'a TokenStream)> {
         match self {
-            Copier::Probe { module, generics } if probed(elem, generics) => Some(module),
+            Copier::Probe {
+                private,
+                twin,
+                generics,
+            } if probed(elem, generics) => Some((private, twin)),
             _ => None,
         }
     }
@@ -137,6 +143,18 @@ fn name_span(ty: &Type) -> Span {
     name.map_or(first, |span| Span::mixed_site().located_at(span))
 }
 
+/// `tokens` (a path) spanned at `span`: the user's type, where errors about it belong.
+fn respanned(tokens: &TokenStream, span: Span) -> TokenStream {
+    tokens
+        .clone()
+        .into_iter()
+        .map(|mut token| {
+            token.set_span(span);
+            token
+        })
+        .collect()
+}
+
 /// A hygienic name for the value a closure of the generated code takes.
 fn local(name: &str) -> Ident {
     Ident::new(name, Span::mixed_site())
@@ -152,9 +170,9 @@ impl Pass {
                 match copier.probe(elem) {
                     // Inferred from the probe's copy (naming `ToOwned::Owned` would be an error
                     // of its own for a type that has none), and spanned on the type as written.
-                    Some(module) => {
-                        let module = Ident::new(&module.to_string(), first);
-                        let head = quote_spanned!(first=> #module::Same<_);
+                    Some((private, _)) => {
+                        let private = respanned(private, first);
+                        let head = quote_spanned!(first=> #private::Same<_);
                         let tail = quote_spanned!(last=> >);
                         quote!(#head #tail)
                     }
@@ -192,10 +210,10 @@ impl Pass {
                 match copier.probe(elem) {
                     // Method syntax, so that the probe picks `ToOwned` where the type has it;
                     // an error is spanned on the type's name.
-                    Some(module) => {
-                        let module = Ident::new(&module.to_string(), first);
+                    Some((private, twin)) => {
+                        let private = respanned(private, first);
                         let copy = Ident::new("copy", name_span(elem));
-                        quote_spanned!(first=> #module::Probe(#value).#copy())
+                        quote_spanned!(first=> #private::probe::<#twin, _>(#value).#copy())
                     }
                     None => {
                         let path =

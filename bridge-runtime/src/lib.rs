@@ -84,6 +84,7 @@ pub mod handle;
 mod linger;
 pub mod metrics;
 mod pool;
+mod probe;
 mod proof;
 mod sensitive;
 mod sent_error;

@@ -7,6 +7,7 @@ pub use crate::handle::{
     Access, Dedicated, Exclusive, Installed, Read, ReadWrite, Write, install, run as run_handle,
     run_sensitive as run_handle_sensitive,
 };
+pub use crate::probe::{CannotCopy, Copies, NotCopyable, Same, probe};
 pub use crate::proof::{
     MethodSendable, SendCell, SendObject, Sendable, SyncCell, SyncObject, method_send_cell,
     send_cell, send_object, sync_object,

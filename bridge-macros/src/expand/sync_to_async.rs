@@ -489,89 +489,11 @@ impl Twin<'_> {
         quote!(#vis #safety fn #ident <#params> (#(#inputs),*) -> #future #where_clause)
     }
 
-    /// The items of the probe that copies `&T` arguments, for the twin's marker module, if
-    /// any argument is copied with it (see `Copier::Probe`).
-    ///
-    /// A `&T` is copied with `ToOwned`, which most types have through `Clone`. One that has
-    /// neither is often an object that must not be copied at all (a `&rusqlite::Connection`),
-    /// and rustc's own error would say to derive `Clone`. So `Probe(value).copy()` picks, by
-    /// method resolution, `Copies` (for a `Probe` of a `ToOwned` type: its `to_owned`) or else
-    /// `CannotCopy` (for a `&Probe` of any type), whose method requires `NotCopyable`, which no
-    /// type has. That requirement is the only error, with this message.
-    fn probe_items(&self) -> Option<TokenStream> {
+    /// Whether an argument is copied with the runtime's probe (see `Copier::Probe`), which
+    /// gives a `&T` whose `T` cannot be copied an error of bridge's own.
+    fn probes(&self) -> bool {
         let generics = &self.item.sig.generics;
-        if !self.params.iter().any(|param| param.probes(generics)) {
-            return None;
-        }
-        let fn_name = match self.form {
-            Form::Declaration { wraps } => path_string(wraps),
-            Form::Fn => self.item.sig.ident.unraw().to_string(),
-        };
-        let twin = self.ident().unraw().to_string();
-        let message = format!(
-            "`{{Self}}` cannot be copied for the thread that runs `{fn_name}`: `{twin}` copies a \
-             `&T` argument with `ToOwned`, which `{{Self}}` does not have (a `Clone` type has it)"
-        );
-        let label = "cannot be copied to the worker thread";
-        let handle = "a connection, a file or a cache is not to be copied: give it (or a type \
-             of yours that owns it) an async handle, with `#[sync_to_async(handle = AsyncName)]` \
-             on that type's `impl` block, which keeps the object and runs its methods on a \
-             blocking thread";
-        let sensitive = "an object bound to one thread (a thread-local connection) stays there: \
-             have the fn find it on that thread rather than take it as a parameter, and mark the \
-             fn `#[sync_to_async(thread_sensitive)]`, so that every call runs on that thread";
-        let value = "a plain value can derive `Clone` (a type parameter, be bounded by it), or \
-             be taken by value";
-        Some(quote! {
-            pub(super) type Same<T> = T;
-            pub(super) struct Probe<'a, T: ?::core::marker::Sized>(pub(super) &'a T);
-            pub(super) trait Copies {
-                type Owned;
-                fn copy(self) -> Self::Owned;
-            }
-            impl<T: ?::core::marker::Sized + ::std::borrow::ToOwned> Copies for Probe<'_, T> {
-                type Owned = <T as ::std::borrow::ToOwned>::Owned;
-                fn copy(self) -> Self::Owned {
-                    <T as ::std::borrow::ToOwned>::to_owned(self.0)
-                }
-            }
-            #[diagnostic::on_unimplemented(
-                message = #message,
-                label = #label,
-                note = #handle,
-                note = #sensitive,
-                note = #value,
-            )]
-            pub(super) trait NotCopyable {}
-            pub(super) trait Never {}
-            #[diagnostic::do_not_recommend]
-            impl<T: ?::core::marker::Sized + Never> NotCopyable for T {}
-            /// What `CannotCopy` gives instead of a copy: never made, but it lends a `&T` as
-            /// the copy would, so nothing after the one error fails.
-            #[allow(dead_code)]
-            pub(super) struct Uncopied<T: ?::core::marker::Sized>(
-                ::core::convert::Infallible,
-                ::core::marker::PhantomData<fn(&T)>,
-            );
-            impl<T: ?::core::marker::Sized> ::core::borrow::Borrow<T> for Uncopied<T> {
-                fn borrow(&self) -> &T {
-                    match self.0 {}
-                }
-            }
-            pub(super) trait CannotCopy<T: ?::core::marker::Sized> {
-                fn copy(self) -> Uncopied<T>
-                where
-                    T: NotCopyable;
-            }
-            impl<T: ?::core::marker::Sized> CannotCopy<T> for &Probe<'_, T> {
-                fn copy(self) -> Uncopied<T>
-                where
-                    T: NotCopyable,
-                {
-                    ::core::unreachable!()
-                }
-            }
-        })
+        self.params.iter().any(|param| param.probes(generics))
     }
 
     /// `Result<T, SentError>` for a sync fn that returns `Result<T, Box<dyn Error>>`.
@@ -595,19 +517,20 @@ impl ToTokens for Twin<'_> {
         // that it shadows no type of the signature named like the twin.
         let marker_module = fresh.ident("__bridge_twin");
         let marker = quote!(#marker_module::#twin);
-        let probe_items = self.probe_items();
-        let copier = match probe_items {
-            Some(_) => Copier::Probe {
-                module: &marker_module,
+        let copier = if self.probes() {
+            Copier::Probe {
+                private: &private,
+                twin: &marker,
                 generics: &self.item.sig.generics,
-            },
-            None => Copier::ToOwned,
+            }
+        } else {
+            Copier::ToOwned
         };
         // The probe's traits are used by method syntax: they must be in scope.
-        let probe_uses = probe_items.is_some().then(|| {
+        let probe_uses = self.probes().then(|| {
             quote! {
                 #[allow(unused_imports)]
-                use #marker_module::{CannotCopy as _, Copies as _};
+                use #private::{CannotCopy as _, Copies as _};
             }
         });
         let receiver_arg = fresh.ident("__self");
@@ -690,7 +613,6 @@ impl ToTokens for Twin<'_> {
                 mod #marker_module {
                     #[allow(non_camel_case_types, dead_code)]
                     pub(super) struct #twin {}
-                    #probe_items
                 }
                 #probe_uses
                 static #site: #private::CallSite = #site_new;
