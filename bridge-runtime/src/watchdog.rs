@@ -326,11 +326,12 @@ impl Monitor {
             RuntimeFlavor::MultiThread => {
                 let metrics = handle.metrics();
                 let now = Instant::now();
+                let waits = schedstat::sample(&schedstat::all());
                 (0..metrics.num_workers())
                     .map(|worker| Lane {
                         seen: worker_counters(&handle, worker),
                         thread: None,
-                        waited_at_change: Vec::new(),
+                        waited_at_change: waits.clone(),
                         changed: now,
                         frozen_until: None,
                         warned: false,
@@ -369,10 +370,22 @@ impl Monitor {
             // The runtime threads' run-queue times, read once per check for both probes, once
             // the thread that last ran the probe (and its siblings) are known.
             self.learn(self.shared.answered_by.load(Relaxed));
-            let waits = schedstat::sample(&self.threads);
+            let waits = self.sample();
             self.check_workers(&waits);
             self.check_ping(&waits);
             stop = shared.stop.lock().unwrap_or_else(PoisonError::into_inner);
+        }
+    }
+
+    /// The run-queue time of the runtime's threads, or of every thread of the process until the
+    /// probe has shown which threads those are: a ping sent (or a worker seen) before the probe
+    /// first ran may stall on an overloaded machine too, and is told apart from the threads
+    /// known by the time it is reported.
+    fn sample(&self) -> Vec<(u64, Duration)> {
+        if self.threads.is_empty() {
+            schedstat::sample(&schedstat::all())
+        } else {
+            schedstat::sample(&self.threads)
         }
     }
 
@@ -564,18 +577,24 @@ mod schedstat {
         THIS.with(|id| *id)
     }
 
-    /// The threads of this process named like `id` (itself included).
-    pub(super) fn named_like(id: u64) -> Vec<u64> {
-        let name = |id: &str| std::fs::read_to_string(format!("/proc/self/task/{id}/comm")).ok();
-        let Some(own) = name(&id.to_string()) else {
-            return vec![id];
-        };
-        let mut threads: Vec<u64> = std::fs::read_dir("/proc/self/task")
+    /// Every thread of this process.
+    pub(super) fn all() -> Vec<u64> {
+        std::fs::read_dir("/proc/self/task")
             .into_iter()
             .flatten()
-            .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
-            .filter(|task| name(task).as_ref() == Some(&own))
-            .filter_map(|task| task.parse().ok())
+            .filter_map(|entry| entry.ok()?.file_name().into_string().ok()?.parse().ok())
+            .collect()
+    }
+
+    /// The threads of this process named like `id` (itself included).
+    pub(super) fn named_like(id: u64) -> Vec<u64> {
+        let name = |id: u64| std::fs::read_to_string(format!("/proc/self/task/{id}/comm")).ok();
+        let Some(own) = name(id) else {
+            return vec![id];
+        };
+        let mut threads: Vec<u64> = all()
+            .into_iter()
+            .filter(|&task| name(task).as_ref() == Some(&own))
             .collect();
         if !threads.contains(&id) {
             threads.push(id);
