@@ -53,6 +53,57 @@ pub(crate) fn of_call_site() -> Context {
     }
 }
 
+/// The items of the module the attribute being expanded is written in (its file, or the
+/// `mod name { ... }` blocks around it), parsed from the source, if that source mentions `name`
+/// at all: for the checks that need the item's neighbours (a twin's name already taken, a
+/// handle made twice). `None` where the source cannot be read or parsed, where the attribute
+/// is in a fn body or any other block, and where a module on the way has a twin of the same
+/// name (`#[cfg]`'d alternatives).
+pub(crate) fn module_items(name: &str) -> Option<Vec<syn::Item>> {
+    if !proc_macro::is_available() {
+        return None;
+    }
+    let span = proc_macro::Span::call_site();
+    let source = std::fs::read_to_string(span.local_file()?).ok()?;
+    if !source.contains(name) {
+        return None;
+    }
+    items_at(&source, span.line(), span.column())
+}
+
+/// The items of the module around `line`, `column` of `source` (see [`module_items`]).
+fn items_at(source: &str, line: usize, column: usize) -> Option<Vec<syn::Item>> {
+    let offset = offset_of(source, line, column)?;
+    let path = enclosing_headers(&source[..offset])?
+        .iter()
+        .map(|header| module_name(header))
+        .collect::<Option<Vec<String>>>()?;
+    let mut items = syn::parse_file(source).ok()?.items;
+    for name in path {
+        let mut modules = items.into_iter().filter_map(|item| match item {
+            syn::Item::Mod(module) if module.ident.unraw() == name => {
+                module.content.map(|(_, items)| items)
+            }
+            _ => None,
+        });
+        let module = modules.next()?;
+        if modules.next().is_some() {
+            return None;
+        }
+        items = module;
+    }
+    Some(items)
+}
+
+/// The name of the module a block with this header is (`pub(crate) mod db`), if it is one.
+fn module_name(header: &str) -> Option<String> {
+    let tokens = without_attributes(tokens(header));
+    match without_qualifiers(&tokens) {
+        [Token::Word(word), Token::Word(name)] if word == "mod" => Some(name.clone()),
+        _ => None,
+    }
+}
+
 /// The context of the position `line`, `column` (both 1-based; the column in characters) of
 /// `source`.
 pub(crate) fn classify(source: &str, line: usize, column: usize) -> Context {
@@ -253,8 +304,22 @@ fn tokens(header: &str) -> Vec<Token> {
 /// What a block whose header is `header` holds.
 fn of_header(header: &str) -> Context {
     let tokens = without_attributes(tokens(header));
-    let mut rest = tokens.as_slice();
-    // Visibility and qualifiers.
+    match without_qualifiers(&tokens) {
+        [Token::Word(word), after @ ..] if word == "impl" => of_impl(after),
+        [Token::Word(word), ..] if word == "trait" => Context::Trait,
+        // `extern { ... }` or `extern "C" { ... }` (a string is emptied to `""`), not a fn.
+        [Token::Word(word), after @ ..]
+            if word == "extern" && after.iter().all(|token| matches!(token, Token::Punct('"'))) =>
+        {
+            Context::Extern
+        }
+        _ => Context::Module,
+    }
+}
+
+/// `tokens` after a visibility and the qualifiers of an item (`pub(crate) unsafe`).
+fn without_qualifiers(tokens: &[Token]) -> &[Token] {
+    let mut rest = tokens;
     if let [Token::Word(word), after @ ..] = rest
         && word == "pub"
     {
@@ -268,17 +333,7 @@ fn of_header(header: &str) -> Context {
     {
         rest = after;
     }
-    match rest {
-        [Token::Word(word), after @ ..] if word == "impl" => of_impl(after),
-        [Token::Word(word), ..] if word == "trait" => Context::Trait,
-        // `extern { ... }` or `extern "C" { ... }` (a string is emptied to `""`), not a fn.
-        [Token::Word(word), after @ ..]
-            if word == "extern" && after.iter().all(|token| matches!(token, Token::Punct('"'))) =>
-        {
-            Context::Extern
-        }
-        _ => Context::Module,
-    }
+    rest
 }
 
 /// An `impl` block, from what follows `impl`: a trait impl has a `for` outside brackets before
@@ -411,15 +466,64 @@ pub(crate) fn extern_block_message(sig: &syn::Signature, wraps: Option<&syn::Pat
 
 #[cfg(test)]
 mod tests {
-    use super::{Context, classify};
+    use super::{Context, classify, items_at};
 
-    /// The context of the `#[here]` in `source`.
-    fn at_marker(source: &str) -> Context {
+    /// The line and column of the `#[here]` in `source`.
+    fn marker(source: &str) -> (usize, usize) {
         let offset = source.find("#[here]").expect("a marker");
         let line = source[..offset].matches('\n').count() + 1;
         let line_start = source[..offset].rfind('\n').map_or(0, |i| i + 1);
-        let column = source[line_start..offset].chars().count() + 1;
+        (line, source[line_start..offset].chars().count() + 1)
+    }
+
+    /// The context of the `#[here]` in `source`.
+    fn at_marker(source: &str) -> Context {
+        let (line, column) = marker(source);
         classify(source, line, column)
+    }
+
+    /// The names of the fns and `impl` types of the module around the `#[here]` in `source`.
+    fn neighbours(source: &str) -> Option<Vec<String>> {
+        let (line, column) = marker(source);
+        let items = items_at(source, line, column)?;
+        Some(
+            items
+                .iter()
+                .filter_map(|item| match item {
+                    syn::Item::Fn(f) => Some(f.sig.ident.to_string()),
+                    syn::Item::Impl(block) => {
+                        Some(quote::ToTokens::to_token_stream(&block.self_ty).to_string())
+                    }
+                    _ => None,
+                })
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn module_items() {
+        let names = |names: &[&str]| Some(names.iter().map(|&n| n.to_owned()).collect());
+        assert_eq!(
+            neighbours("fn a() {}\n#[here]\nfn b() {}\nmod m { fn c() {} }"),
+            names(&["a", "b"])
+        );
+        assert_eq!(
+            neighbours(
+                "fn a() {}\n#[cfg(test)]\npub(crate) mod m {\n    mod n { fn d() {} }\n    \
+                 #[here]\n    fn c() {}\n    impl Db {}\n}"
+            ),
+            names(&["c", "Db"])
+        );
+        // A fn body, an `impl` block: not a module.
+        assert_eq!(neighbours("fn a() {\n    #[here]\n    fn b() {}\n}"), None);
+        assert_eq!(neighbours("impl Db {\n    #[here]\n    fn b() {}\n}"), None);
+        // Two modules of one name (`#[cfg]`'d alternatives): not judged.
+        assert_eq!(
+            neighbours("mod m { fn a() {} }\nmod m {\n#[here]\nfn b() {}\n}"),
+            None
+        );
+        // A file that does not parse.
+        assert_eq!(neighbours("fn a( {}\n#[here]\nfn b() {}"), None);
     }
 
     fn impl_of(name: &str) -> Context {

@@ -219,3 +219,8 @@ pub(super) fn sent_and_received(
     }
     (sent, received)
 }
+
+/// `#[cfg(..)]` or `#[cfg_attr(..)]`: an item that may not be there, or not as written.
+pub(super) fn conditional(attr: &syn::Attribute) -> bool {
+    attr.path().is_ident("cfg") || attr.path().is_ident("cfg_attr")
+}

@@ -33,7 +33,7 @@
 //! guarded fn on a blocking thread, where the guard passes.
 
 use proc_macro2::{Delimiter, TokenStream, TokenTree};
-use quote::{format_ident, quote};
+use quote::quote;
 use syn::ext::IdentExt;
 use syn::{FnArg, Ident};
 
@@ -141,7 +141,7 @@ fn twin_name(args: &SyncOnlyOptions, item: &FnItem) -> Ident {
         let mut ignored = Errors::default();
         FnOptions::parse(tokens, &mut ignored).options.name
     });
-    renamed.unwrap_or_else(|| format_ident!("{}_async", item.sig.ident.unraw()))
+    super::sync_to_async::twin_ident(item, renamed.as_ref()).unraw()
 }
 
 /// Splits a body into its leading inner attributes (`#![...]`), which must stay first, and the

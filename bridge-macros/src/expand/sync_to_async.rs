@@ -72,8 +72,8 @@ use syn::{
 };
 
 use super::common::{
-    Fresh, captures, carried, contains_impl, generic_args, output_type, owning_future, stub,
-    twin_attrs, unsafe_call, unsafe_keyword,
+    Fresh, captures, carried, conditional, contains_impl, generic_args, output_type, owning_future,
+    stub, twin_attrs, unsafe_call, unsafe_keyword,
 };
 use crate::args::{FnOptions, Target};
 use crate::context::Context;
@@ -141,6 +141,22 @@ pub(super) fn expand(
         }
         Owner::Free => None,
     };
+    if let (Form::Fn, Owner::Free, Some(taken)) =
+        (&form, &owner, name_taken(&item, args.name.as_ref()))
+    {
+        // No twin, and no stub: either would be a second item of that name.
+        errors.push_spanned(
+            args.name.as_ref().unwrap_or(&item.sig.ident),
+            format!(
+                "this module already has {taken}, the name of this fn's twin: name the twin \
+                 otherwise with `#[sync_to_async(name = ...)]`, or rename that item (a \
+                 hand-written async version of `{}` can give way to the twin)",
+                item.sig.ident.unraw()
+            ),
+        );
+        let errors = errors.to_compile_errors();
+        return quote!(#original #errors);
+    }
     let params = signature::plan(&item.sig, &mut errors);
     if !errors.is_empty() {
         return fallback(args, &form, &item, original, &errors);
@@ -161,6 +177,37 @@ pub(super) fn expand(
         }
         Form::Declaration { .. } => twin,
     }
+}
+
+/// The name of the twin of `item`: `name = ..`, or the fn's own name with `_async`.
+pub(super) fn twin_ident(item: &FnItem, name: Option<&Ident>) -> Ident {
+    name.cloned()
+        .unwrap_or_else(|| format_ident!("{}_async", item.sig.ident))
+}
+
+/// What already takes the twin's name in the fn's module (`a fn \`fetch_async\``), read from
+/// the source (see `crate::context::module_items`), when rustc would otherwise report only a
+/// name "defined multiple times". An item under `#[cfg]` (or a fn under one) may never meet
+/// the twin, so it is left to rustc.
+fn name_taken(item: &FnItem, name: Option<&Ident>) -> Option<String> {
+    if item.attrs.iter().any(conditional) {
+        return None;
+    }
+    let twin = twin_ident(item, name).unraw().to_string();
+    let items = crate::context::module_items(&twin)?;
+    items.iter().find_map(|neighbour| {
+        let (kind, ident, attrs) = match neighbour {
+            syn::Item::Fn(f) => ("a fn", &f.sig.ident, &f.attrs),
+            syn::Item::Const(c) => ("a const", &c.ident, &c.attrs),
+            syn::Item::Static(s) => ("a static", &s.ident, &s.attrs),
+            syn::Item::Struct(s) if !matches!(s.fields, syn::Fields::Named(_)) => {
+                ("a struct", &s.ident, &s.attrs)
+            }
+            _ => return None,
+        };
+        (ident.unraw() == twin && !attrs.iter().any(conditional))
+            .then(|| format!("{kind} `{twin}`"))
+    })
 }
 
 /// Whether the twin is a free fn or an associated fn of the `impl` block the fn is in.
@@ -348,10 +395,7 @@ fn fallback(
         }
         Form::Fn => {
             let mut sig = sig.clone();
-            sig.ident = args
-                .name
-                .clone()
-                .unwrap_or_else(|| format_ident!("{}_async", sig.ident));
+            sig.ident = twin_ident(item, args.name.as_ref());
             // The fn itself is emitted as written, so its receiver (if any) is valid here.
             let carried = attrs.iter().filter(|attr| carried(attr));
             let stub = stub(quote!(#(#carried)*), vis, &sig, Some(Default::default()));
@@ -371,11 +415,9 @@ struct Twin<'a> {
 
 impl Twin<'_> {
     fn ident(&self) -> Ident {
-        let ident = &self.item.sig.ident;
-        match (self.form, &self.args.name) {
-            (Form::Declaration { .. }, _) => ident.clone(),
-            (Form::Fn, Some(name)) => name.clone(),
-            (Form::Fn, None) => format_ident!("{}_async", ident),
+        match self.form {
+            Form::Declaration { .. } => self.item.sig.ident.clone(),
+            Form::Fn => twin_ident(self.item, self.args.name.as_ref()),
         }
     }
 

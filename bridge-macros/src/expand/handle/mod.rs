@@ -103,7 +103,7 @@ use crate::error::Errors;
 /// `#[sync_to_async(...)]` on an `impl` block.
 pub(super) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
-    let Parsed { options, later } = HandleOptions::parse(attr, &mut errors);
+    let Parsed { mut options, later } = HandleOptions::parse(attr, &mut errors);
     let mut block = match syn::parse2::<ItemImpl>(item.clone()) {
         Ok(block) => block,
         Err(error) => {
@@ -112,6 +112,21 @@ pub(super) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
             return quote!(#item #errors);
         }
     };
+    if let (Some(handle), None) = (&options.handle, &options.extends)
+        && let Some(first) = made_before(handle, &block)
+    {
+        errors.push_spanned(
+            handle,
+            format!(
+                "`{handle}` is already made by an earlier `#[sync_to_async(handle = {handle})]` \
+                 block of this module ({first}), and a handle is made only once: add this \
+                 block's methods to it with `#[sync_to_async(extends = {handle})]` (handle-wide \
+                 options and constructors go on the block that makes it)"
+            ),
+        );
+        // Read as written that way, so that its methods exist and nothing else is reported.
+        options.extends = options.handle.take();
+    }
     let declared = take_declarations(&mut block, &mut errors);
     let handle = check_impl(&options, later, &block, &mut errors);
     let methods = take_methods(&mut block, &mut errors);
@@ -126,6 +141,75 @@ pub(super) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     let generated = Handle::new(&options, &block, handle, methods, &mut errors).to_token_stream();
     let errors = errors.to_compile_errors();
     quote!(#emitted #generated #errors)
+}
+
+/// Whether another `impl` block of this module, before `block` in the source, already makes
+/// the handle `handle` (see `crate::context::module_items`): then rustc would report every item
+/// of the handle as defined twice. Returns what that block is (`\`impl Store\` with \`fn new\``).
+/// Blocks under `#[cfg]` may never meet, and a block that cannot be told from the others is
+/// not judged: both are left to rustc.
+fn made_before(handle: &Ident, block: &ItemImpl) -> Option<String> {
+    let makes_it = |attr: &Attribute| {
+        let syn::Meta::List(list) = &attr.meta else {
+            return false;
+        };
+        let tokens: Vec<_> = list.tokens.clone().into_iter().collect();
+        is_options(attr)
+            && tokens.windows(3).any(|window| {
+                matches!(
+                    window,
+                    [
+                        proc_macro2::TokenTree::Ident(key),
+                        proc_macro2::TokenTree::Punct(eq),
+                        proc_macro2::TokenTree::Ident(value),
+                    ] if key == "handle" && eq.as_char() == '=' && value == handle
+                )
+            })
+    };
+    let items = crate::context::module_items(&handle.to_string())?;
+    let makers: Vec<&ItemImpl> = items
+        .iter()
+        .filter_map(|item| match item {
+            syn::Item::Impl(other) if other.attrs.iter().any(makes_it) => Some(other),
+            _ => None,
+        })
+        .collect();
+    let conditional = |block: &ItemImpl| block.attrs.iter().any(super::common::conditional);
+    if makers.len() < 2 || conditional(block) || makers.iter().any(|other| conditional(other)) {
+        return None;
+    }
+    let shape = |block: &ItemImpl| {
+        let names: Vec<String> = block
+            .items
+            .iter()
+            .filter_map(|item| match item {
+                ImplItem::Fn(method) => Some(method.sig.ident.to_string()),
+                ImplItem::Verbatim(tokens) => syn::parse2::<Declaration>(tokens.clone())
+                    .ok()
+                    .map(|declared| declared.sig.ident.to_string()),
+                _ => None,
+            })
+            .collect();
+        (block.self_ty.to_token_stream().to_string(), names)
+    };
+    let ours = shape(block);
+    let mut same = makers
+        .iter()
+        .enumerate()
+        .filter(|(_, other)| shape(other) == ours);
+    let (index, _) = same.next()?;
+    if index == 0 || same.next().is_some() {
+        return None;
+    }
+    let first = makers[0];
+    let methods = shape(first).1;
+    Some(match methods.first() {
+        Some(method) => format!(
+            "`impl {}` with `fn {method}`",
+            first.self_ty.to_token_stream()
+        ),
+        None => format!("`impl {}`", first.self_ty.to_token_stream()),
+    })
 }
 
 /// A method declared without a body (`pub fn execute(&self, sql: &str) -> usize;`), of a type
