@@ -41,7 +41,9 @@ pub(crate) struct Param {
 ///
 /// The last two are converted when the twin is called, so that the caller may pass a borrow
 /// (`&path_buf`); the sync fn's own bound holds for the converted value (`PathBuf: AsRef<Path>`,
-/// `String: Into<String>`).
+/// `String: Into<String>`). A type parameter bounded the same way that only this parameter
+/// uses (`P: AsRef<Path>`, see [`converted_generics`]) is converted too, and the fn is called
+/// with the converted type in its place.
 pub(crate) enum Pass {
     /// Moved into the call: types that own their data, and `&'static T`.
     Move,
@@ -196,8 +198,17 @@ impl Pass {
                 quote!((#(#elems,)*))
             }
             Pass::Cow { elem } => quote!(::std::borrow::Cow<'static, #elem>),
-            Pass::AsRef { target } => quote!(<#target as ::std::borrow::ToOwned>::Owned),
-            Pass::Into { target } => target.to_token_stream(),
+            Pass::AsRef { .. } | Pass::Into { .. } => self.converted_type().unwrap_or_default(),
+        }
+    }
+
+    /// The type a parameter converted when the twin is called becomes: `PathBuf` for
+    /// `impl AsRef<Path>`, `String` for `impl Into<String>`.
+    fn converted_type(&self) -> Option<TokenStream> {
+        match self {
+            Pass::AsRef { target } => Some(quote!(<#target as ::std::borrow::ToOwned>::Owned)),
+            Pass::Into { target } => Some(target.to_token_stream()),
+            _ => None,
         }
     }
 
@@ -475,7 +486,7 @@ fn typed_params(sig: &Signature, place: Place, errors: &mut Errors) -> Vec<Param
         .iter()
         .zip(param_names(sig))
         .filter_map(|(arg, name)| match (arg, name) {
-            (FnArg::Typed(arg), Some(name)) => param(arg, name, place, errors),
+            (FnArg::Typed(arg), Some(name)) => param(arg, sig, name, place, errors),
             _ => None,
         })
         .collect()
@@ -595,8 +606,15 @@ fn check_return(output: &ReturnType, errors: &mut Errors) {
     }
 }
 
-fn param(arg: &PatType, name: Ident, place: Place, errors: &mut Errors) -> Option<Param> {
-    if let Some(pass) = converted(&arg.ty) {
+fn param(
+    arg: &PatType,
+    sig: &Signature,
+    name: Ident,
+    place: Place,
+    errors: &mut Errors,
+) -> Option<Param> {
+    let converted = converted(&arg.ty).or_else(|| Some(converted_generic(&arg.ty, sig)?.1));
+    if let Some(pass) = converted {
         // Converted when the twin is called: the twin takes what the fn takes, as written.
         return Some(Param {
             name,
@@ -630,9 +648,24 @@ fn param(arg: &PatType, name: Ident, place: Place, errors: &mut Errors) -> Optio
     })
 }
 
-/// Whether a parameter of type `ty` is converted when the twin is called (see [`converted`]).
-pub(crate) fn converted_param(ty: &Type) -> bool {
-    converted(ty).is_some()
+/// Whether a parameter of type `ty` of `sig` is converted when the twin is called (see
+/// [`converted`] and [`converted_generic`]).
+pub(crate) fn converted_param(ty: &Type, sig: &Signature) -> bool {
+    converted(ty).is_some() || converted_generic(ty, sig).is_some()
+}
+
+/// The type parameters of `sig` that the twin converts when it is called (see
+/// [`converted_generic`]), each with the type the sync fn is then called with (`PathBuf` for
+/// `P: AsRef<Path>`): the twin neither bounds them by `Send + 'static` nor captures them.
+pub(crate) fn converted_generics(sig: &Signature) -> Vec<(Ident, TokenStream)> {
+    sig.inputs
+        .iter()
+        .filter_map(|arg| match arg {
+            FnArg::Typed(arg) => converted_generic(&arg.ty, sig),
+            FnArg::Receiver(_) => None,
+        })
+        .filter_map(|(ident, pass)| Some((ident, pass.converted_type()?)))
+        .collect()
 }
 
 /// How an `impl Trait` parameter that the twin converts when it is called crosses threads:
@@ -643,8 +676,62 @@ fn converted(ty: &Type) -> Option<Pass> {
     let Type::ImplTrait(ty) = peel(ty) else {
         return None;
     };
+    conversion(&ty.bounds)
+}
+
+/// A parameter whose type is a type parameter of `sig` that is converted the same way (`fn
+/// open<P: AsRef<Path>>(path: P)`, `fn greet<S: Into<String>>(name: S)`): its bounds, inline
+/// and in the where-clause, are those of a converted `impl Trait`, and it appears nowhere else
+/// in the signature, so that the sync fn can be called with the converted type in its place
+/// (`open::<PathBuf>`). Returns the parameter's name and how it crosses.
+fn converted_generic(ty: &Type, sig: &Signature) -> Option<(Ident, Pass)> {
+    let Type::Path(syn::TypePath {
+        qself: None, path, ..
+    }) = peel(ty)
+    else {
+        return None;
+    };
+    let ident = path.get_ident()?;
+    let param = sig
+        .generics
+        .type_params()
+        .find(|param| param.ident == *ident)?;
+    if param.default.is_some() {
+        return None;
+    }
+    let mut bounds: Vec<&syn::TypeParamBound> = param.bounds.iter().collect();
+    // Where it is declared, where this parameter takes it, and its where-clause predicates.
+    let mut expected = 2;
+    for predicate in sig.generics.where_clause.iter().flat_map(|w| &w.predicates) {
+        if let syn::WherePredicate::Type(predicate) = predicate
+            && predicate.lifetimes.is_none()
+            && matches!(peel(&predicate.bounded_ty), Type::Path(bounded) if bounded.qself.is_none() && bounded.path.is_ident(ident))
+        {
+            bounds.extend(&predicate.bounds);
+            expected += 1;
+        }
+    }
+    fn mentions(tokens: TokenStream, ident: &Ident) -> usize {
+        tokens
+            .into_iter()
+            .map(|token| match token {
+                proc_macro2::TokenTree::Ident(other) => usize::from(other == *ident),
+                proc_macro2::TokenTree::Group(group) => mentions(group.stream(), ident),
+                _ => 0,
+            })
+            .sum()
+    }
+    if mentions(sig.to_token_stream(), ident) != expected {
+        return None;
+    }
+    Some((ident.clone(), conversion(bounds)?))
+}
+
+/// The conversion that bounds call for: one `AsRef<T>` or `Into<T>` (see [`converted`]), and
+/// nothing but `Send`, `Sync`, `Unpin` and `'static` beside it.
+fn conversion<'a>(bounds: impl IntoIterator<Item = &'a syn::TypeParamBound>) -> Option<Pass> {
     let mut conversion = None;
-    for bound in &ty.bounds {
+    for bound in bounds {
         match bound {
             syn::TypeParamBound::Lifetime(lifetime) if lifetime.ident == "static" => {}
             syn::TypeParamBound::Trait(TraitBound {

@@ -191,7 +191,7 @@ impl ToTokens for Twin<'_> {
             ),
         );
 
-        let turbofish = generic_args(generics);
+        let turbofish = generic_args(generics, &[]);
         // A parameter under `#[cfg(..)]` is passed on under it too.
         let names = params.iter().map(|(name, arg)| {
             let cfgs = arg.attrs.iter().filter(|attr| attr.path().is_ident("cfg"));

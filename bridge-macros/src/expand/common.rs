@@ -72,14 +72,20 @@ pub(super) fn twin_attrs(attrs: &[Attribute], line: &str) -> TokenStream {
 
 /// `::<T, N>`: the type and const parameters of `generics` passed on explicitly, or nothing
 /// for a fn without any. A twin calls its fn with them, because a type that appears only in
-/// the return type could not be inferred otherwise.
-pub(super) fn generic_args(generics: &Generics) -> TokenStream {
-    let args: Vec<&Ident> = generics
+/// the return type could not be inferred otherwise; a parameter the twin converts when it is
+/// called (`converted`, see `signature::converted_generics`) is passed as what it converts to.
+pub(super) fn generic_args(generics: &Generics, converted: &[(Ident, TokenStream)]) -> TokenStream {
+    let args: Vec<TokenStream> = generics
         .params
         .iter()
         .filter_map(|param| match param {
-            GenericParam::Type(param) => Some(&param.ident),
-            GenericParam::Const(param) => Some(&param.ident),
+            GenericParam::Type(param) => Some(
+                converted
+                    .iter()
+                    .find(|(ident, _)| *ident == param.ident)
+                    .map_or_else(|| param.ident.to_token_stream(), |(_, ty)| ty.clone()),
+            ),
+            GenericParam::Const(param) => Some(param.ident.to_token_stream()),
             GenericParam::Lifetime(_) => None,
         })
         .collect();
@@ -153,14 +159,15 @@ pub(super) fn owning_future(output: &TokenStream, captures: Option<&[Ident]>) ->
 }
 
 /// The type and const parameters of `sig`, after `outer` (an `impl` block's), for a twin's
-/// `use<..>`; `None` where a parameter is `impl Trait`, which `use<..>` cannot name (its
-/// future then captures every lifetime in scope, and is still `'static`).
+/// `use<..>`; `None` where a parameter is `impl Trait`, which `use<..>` cannot name, or a type
+/// parameter the twin converts, which `use<..>` would have to name, and which may be a borrow
+/// (the future then captures every lifetime in scope, and is still `'static`).
 pub(super) fn captures(mut outer: Vec<Ident>, sig: &Signature) -> Option<Vec<Ident>> {
     let impl_param = sig.inputs.iter().any(|arg| match arg {
         syn::FnArg::Typed(arg) => crate::signature::contains_impl_trait(&arg.ty),
         syn::FnArg::Receiver(_) => false,
     });
-    if impl_param {
+    if impl_param || !crate::signature::converted_generics(sig).is_empty() {
         return None;
     }
     outer.extend(sig.generics.params.iter().filter_map(|param| match param {

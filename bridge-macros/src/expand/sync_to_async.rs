@@ -476,7 +476,8 @@ impl Twin<'_> {
             Form::Declaration { wraps } => wraps.to_token_stream(),
             Form::Fn => {
                 let ident = &self.item.sig.ident;
-                let args = generic_args(&self.item.sig.generics);
+                let sig = &self.item.sig;
+                let args = generic_args(&sig.generics, &signature::converted_generics(sig));
                 match self.owner {
                     Owner::Free => quote!(#ident #args),
                     Owner::Associated { .. } => quote!(Self::#ident #args),
@@ -501,17 +502,12 @@ impl Twin<'_> {
         captures(outer, &self.item.sig)
     }
 
-    /// The twin's signature: the sync fn's, with `Send + 'static` on type parameters, returning
+    /// The twin's signature: the sync fn's, with `Send + 'static` on type parameters (see
+    /// [`twin_generics`]), returning
     /// a future that owns everything it needs.
     fn signature(&self) -> TokenStream {
-        let Signature {
-            safety,
-            generics,
-            output,
-            ..
-        } = &self.item.sig;
-        let mut generics = generics.clone();
-        add_send_static(&mut generics);
+        let Signature { safety, output, .. } = &self.item.sig;
+        let generics = twin_generics(&self.item.sig);
         let (params, where_clause) = (&generics.params, &generics.where_clause);
         let safety = unsafe_keyword(safety);
         let vis = &self.item.vis;
@@ -679,14 +675,14 @@ impl ToTokens for Twin<'_> {
 pub(super) fn owning_note(sig: &Signature, called: &str, handle: bool) -> String {
     let made_owned = sig.inputs.iter().any(|arg| match arg {
         syn::FnArg::Typed(arg) => {
-            signature::find_borrow(&arg.ty).is_some() || signature::converted_param(&arg.ty)
+            signature::find_borrow(&arg.ty).is_some() || signature::converted_param(&arg.ty, sig)
         }
         syn::FnArg::Receiver(_) => false,
     });
     let copied = if made_owned {
         format!(
-            " Borrowed arguments are copied (and `impl AsRef<..>` / `impl Into<..>` ones \
-             converted) when this {called} is called"
+            " Borrowed arguments are copied (and `AsRef<..>` / `Into<..>` ones converted) \
+             when this {called} is called"
         )
     } else {
         format!(" Its arguments are moved in when this {called} is called")
@@ -712,17 +708,17 @@ pub(super) fn owning_note(sig: &Signature, called: &str, handle: bool) -> String
         "{owns} owns everything it needs and can be `tokio::spawn`ed; nothing runs until it is \
          first polled."
     );
-    let generic = !sig
-        .generics
-        .params
-        .iter()
-        .all(|param| matches!(param, GenericParam::Lifetime(_)))
-        || sig.inputs.iter().any(|arg| match arg {
-            syn::FnArg::Typed(arg) => {
-                signature::contains_impl_trait(&arg.ty) && !signature::converted_param(&arg.ty)
-            }
-            syn::FnArg::Receiver(_) => false,
-        });
+    let converted = signature::converted_generics(sig);
+    let generic = sig.generics.params.iter().any(|param| match param {
+        GenericParam::Type(param) => !converted.iter().any(|(ident, _)| *ident == param.ident),
+        GenericParam::Const(_) => true,
+        GenericParam::Lifetime(_) => false,
+    }) || sig.inputs.iter().any(|arg| match arg {
+        syn::FnArg::Typed(arg) => {
+            signature::contains_impl_trait(&arg.ty) && !signature::converted_param(&arg.ty, sig)
+        }
+        syn::FnArg::Receiver(_) => false,
+    });
     if generic {
         note.push_str(
             " Type parameters and other `impl Trait` parameters cross threads as they are, so \
@@ -732,22 +728,29 @@ pub(super) fn owning_note(sig: &Signature, called: &str, handle: bool) -> String
     note
 }
 
-/// Adds `Send + 'static` to every type parameter, where the user bounds it: in the where-clause
-/// if that is where its bounds are, inline otherwise (never both, which clippy would flag).
-pub(super) fn add_send_static(generics: &mut Generics) {
+/// The generics of `sig` for its twin: `Send + 'static` added to every type parameter that
+/// crosses threads as it is (not those converted when the twin is called, see
+/// `signature::converted_generics`), where the user bounds it: in the where-clause if that is
+/// where its bounds are, inline otherwise (never both, which clippy would flag).
+pub(super) fn twin_generics(sig: &Signature) -> Generics {
     let bounds: [TypeParamBound; 2] = [
         syn::parse_quote!(::core::marker::Send),
         syn::parse_quote!('static),
     ];
+    let converted = signature::converted_generics(sig);
+    let mut generics = sig.generics.clone();
     let Generics {
         params,
         where_clause,
         ..
-    } = generics;
+    } = &mut generics;
     for param in params.iter_mut() {
         let GenericParam::Type(param) = param else {
             continue;
         };
+        if converted.iter().any(|(ident, _)| *ident == param.ident) {
+            continue;
+        }
         let in_where = where_clause
             .iter_mut()
             .flat_map(|clause| clause.predicates.iter_mut())
@@ -767,6 +770,7 @@ pub(super) fn add_send_static(generics: &mut Generics) {
             }
         }
     }
+    generics
 }
 
 fn is_ident(ty: &Type, ident: &Ident) -> bool {

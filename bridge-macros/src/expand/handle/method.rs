@@ -15,7 +15,7 @@ use crate::expand::common::{
     Fresh, captures, contains_impl, generic_args, output_type, owning_future, sent_and_received,
     stub, twin_attrs, unsafe_call,
 };
-use crate::expand::sync_to_async::{add_send_static, owning_note};
+use crate::expand::sync_to_async::{owning_note, twin_generics};
 use crate::signature::Param;
 
 impl Handle<'_> {
@@ -51,8 +51,7 @@ impl Handle<'_> {
         let holds_handle = matches!(kind, Kind::Ref | Kind::Mut);
         line.push_str(&owning_note(sig, "method", holds_handle));
         let attrs = twin_attrs(attrs, &line);
-        let mut generics = sig.generics.clone();
-        add_send_static(&mut generics);
+        let generics = twin_generics(sig);
         let (generic_params, where_clause) = (&generics.params, &generics.where_clause);
         let safety = crate::expand::common::unsafe_keyword(&sig.safety);
         let receiver = match kind {
@@ -123,7 +122,7 @@ impl Handle<'_> {
                 quote!(#cfgs #arg)
             })
             .collect();
-        let generic_args = generic_args(&sig.generics);
+        let generic_args = generic_args(&sig.generics, &crate::signature::converted_generics(sig));
         let returned = match (&sig.output, kind) {
             (ReturnType::Type(_, ty), _) if contains_impl(ty) => quote!(_),
             (ReturnType::Default, _) => quote!(()),

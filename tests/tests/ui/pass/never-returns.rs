@@ -42,8 +42,10 @@ fn main() {
 
     let worker = futures_executor::block_on(AsyncWorker::new());
     let ended = catch_unwind(AssertUnwindSafe(|| {
-        let never: Infallible = futures_executor::block_on(worker.abort("done"));
-        match never {}
+        fn absurd(never: Infallible) -> ! {
+            match never {}
+        }
+        absurd(futures_executor::block_on(worker.abort("done")))
     }));
     let payload = ended.unwrap_err();
     assert_eq!(payload.downcast_ref::<String>().unwrap(), "aborted: done");

@@ -1,6 +1,6 @@
 //! A twin's future owns its arguments: borrowed ones are copied when the twin is called, and
-//! `impl AsRef<Path>` / `impl AsRef<str>` / `impl AsRef<[u8]>` / `impl Into<String>` ones are
-//! converted then, so `tokio::spawn(twin(&local))` works like `spawn_blocking`, and the local
+//! `impl AsRef<Path>` / `impl AsRef<str>` / `impl AsRef<[u8]>` / `impl Into<String>` ones (and
+//! named type parameters bounded so) are converted then, so `tokio::spawn(twin(&local))` works like `spawn_blocking`, and the local
 //! may be dropped right after. The future's type captures no lifetime of a parameter, so a
 //! closure that borrows its own argument can return it. A handle's methods are spawnable too:
 //! the future holds a clone of the handle.
@@ -31,6 +31,28 @@ pub fn checksum(bytes: impl AsRef<[u8]>) -> u32 {
 #[sync_to_async]
 pub fn rename(id: u64, name: impl Into<String>) -> String {
     format!("{id}: {}", name.into())
+}
+
+/// Named type parameters bounded like those (`P: AsRef<Path>`, `S: Into<String>`, inline or
+/// in the where-clause) are converted the same way when they appear in one parameter only.
+#[sync_to_async]
+pub fn read_config<P: AsRef<Path>>(path: P) -> String {
+    path.as_ref().display().to_string()
+}
+
+#[sync_to_async]
+pub fn greet<S, T: std::fmt::Debug>(name: S, times: T) -> String
+where
+    S: Into<String> + Send,
+{
+    format!("{} x{times:?}", name.into())
+}
+
+/// A type parameter that two parameters share is not converted: it crosses as it is, so it
+/// needs `Send + 'static` (pass owned values).
+#[sync_to_async]
+pub fn join_paths<P: AsRef<Path>>(a: P, b: P) -> PathBuf {
+    a.as_ref().join(b)
 }
 
 /// A generic fn: its type parameter still needs `Send + 'static`.
@@ -79,6 +101,11 @@ impl Store {
         self.entries.len()
     }
 
+    pub fn import<P: AsRef<Path>>(&mut self, path: P) -> usize {
+        self.entries.push(path.as_ref().display().to_string());
+        self.entries.len()
+    }
+
     pub fn find(&self, prefix: &str) -> Option<String> {
         self.entries
             .iter()
@@ -116,6 +143,18 @@ async fn main() {
     assert_eq!(renamed.await.unwrap(), "1: ada");
     assert_eq!(rename_async(2, String::from("grace")).await, "2: grace");
 
+    let config = PathBuf::from("/etc/app.toml");
+    let read = tokio::spawn(read_config_async(&config));
+    drop(config);
+    assert_eq!(read.await.unwrap(), "/etc/app.toml");
+    assert_eq!(read_config_async("a.toml").await, "a.toml");
+    let name = String::from("ada");
+    let greeted = tokio::spawn(greet_async(name.as_str(), 2));
+    drop(name);
+    assert_eq!(greeted.await.unwrap(), "ada x2");
+    let joined = tokio::spawn(join_paths_async(PathBuf::from("/a"), PathBuf::from("b")));
+    assert_eq!(joined.await.unwrap(), Path::new("/a/b"));
+
     let label = String::from("answer");
     let described = tokio::spawn(describe_async(42, &label));
     drop(label);
@@ -147,6 +186,10 @@ async fn main() {
     let added = tokio::spawn(store.add(&entry));
     drop(entry);
     assert_eq!(added.await.unwrap(), 1);
+    let path = PathBuf::from("/srv/apricot");
+    let imported = tokio::spawn(store.import(&path));
+    drop(path);
+    assert_eq!(imported.await.unwrap(), 2);
     let prefix = String::from("app");
     let found = tokio::spawn(store.find(&prefix));
     drop(prefix);
