@@ -63,3 +63,6 @@ fn entry<T: Options>(
 
 #[cfg(test)]
 mod snapshots;
+
+#[cfg(test)]
+mod robustness;
