@@ -270,14 +270,19 @@ where
             #[allow(non_camel_case_types, dead_code)]
             pub(super) struct merged {}
         }
+        #[allow(unused_imports)]
+        use ::bridge_runtime::__private::{CannotCopy as _, Copies as _};
         static __BRIDGE_SITE: ::bridge_runtime::__private::CallSite = ::bridge_runtime::__private::CallSite::new(
             ::core::concat!(::core::module_path!(), "::Cache::merged"),
         );
         let __a0 = ::bridge_runtime::__private::method_send_cell::<
             Self,
             __bridge_method::merged,
-            <Cache<K, V> as ::std::borrow::ToOwned>::Owned,
-        >(<Cache<K, V> as ::std::borrow::ToOwned>::to_owned(other));
+            ::bridge_runtime::__private::Same<_>,
+        >(
+            ::bridge_runtime::__private::probe::<__bridge_method::merged, _>(other)
+                .copy(),
+        );
         let __access = ::bridge_runtime::__private::Read(move |__this: &Cache<K, V>| {
             let __a0 = __a0.into_inner();
             ::bridge_runtime::__private::method_send_cell::<

@@ -12,6 +12,8 @@ use syn::{
     Visibility,
 };
 
+use crate::signature::{Copier, Param};
+
 /// The attributes a twin carries over from its fn: outer ones only, since an inner attribute
 /// (`#![allow(..)]` at the top of the body) belongs to the body, which the twin does not have.
 pub(super) fn carried(attr: &Attribute) -> bool {
@@ -206,17 +208,17 @@ pub(super) fn output_type(output: &ReturnType, captures: Option<&[Ident]>) -> To
     }
 }
 
-/// A method's arguments on their way to the object's thread: `sent`, one statement per
-/// argument (under its parameter's `#[cfg]`s) that copies it and checks it with `send` (which
-/// wraps a value of a type in a proof cell), run where the method is called; and `received`,
-/// the statements that take the values out of their cells on the thread. For a handle's
-/// methods and a legacy trait's alike.
+/// The arguments of a twin or a method on their way to the thread that runs the call: `sent`,
+/// one statement per argument (under its parameter's `#[cfg]`s) that copies it as `copier`
+/// says and checks it with `send` (which wraps a value of a type in a proof cell), run where
+/// the twin or method is called; and `received`, the statements that take the values out of
+/// their cells on the thread. For twins, a handle's methods and a legacy trait's alike.
 pub(super) fn sent_and_received(
-    params: &[crate::signature::Param],
+    params: &[Param],
     args: &[Ident],
+    copier: Copier<'_>,
     send: impl Fn(&TokenStream, TokenStream) -> TokenStream,
 ) -> (TokenStream, TokenStream) {
-    let copier = crate::signature::Copier::ToOwned;
     let (mut sent, mut received) = (TokenStream::new(), TokenStream::new());
     for (param, arg) in params.iter().zip(args) {
         let cfgs = param.cfgs();
@@ -225,6 +227,33 @@ pub(super) fn sent_and_received(
         received.extend(quote!(#cfgs let #arg = #arg.into_inner();));
     }
     (sent, received)
+}
+
+/// How the `&T` arguments of `params` are copied: with the runtime's probe (see
+/// `signature::Copier::Probe`) where one of them needs it, so that a `T` without `ToOwned`
+/// gets bridge's error naming `marker` (the twin's or method's marker type), which the
+/// returned `use` brings the probe's traits in scope for; with `ToOwned` otherwise.
+pub(super) fn copier<'a>(
+    params: &[Param],
+    generics: &'a Generics,
+    private: &'a TokenStream,
+    marker: &'a TokenStream,
+) -> (Copier<'a>, Option<TokenStream>) {
+    if params.iter().any(|param| param.probes(generics)) {
+        let copier = Copier::Probe {
+            private,
+            twin: marker,
+            generics,
+        };
+        // The probe's traits are used by method syntax: they must be in scope.
+        let uses = quote! {
+            #[allow(unused_imports)]
+            use #private::{CannotCopy as _, Copies as _};
+        };
+        (copier, Some(uses))
+    } else {
+        (Copier::ToOwned, None)
+    }
 }
 
 /// `#[cfg(..)]` or `#[cfg_attr(..)]`: an item that may not be there, or not as written.

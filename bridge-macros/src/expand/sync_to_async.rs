@@ -72,14 +72,14 @@ use syn::{
 };
 
 use super::common::{
-    Fresh, captures, carried, conditional, contains_impl, generic_args, output_type, owning_future,
-    stub, twin_attrs, unsafe_call, unsafe_keyword,
+    Fresh, captures, carried, conditional, contains_impl, copier, generic_args, output_type,
+    owning_future, sent_and_received, stub, twin_attrs, unsafe_call, unsafe_keyword,
 };
 use crate::args::{FnOptions, Target};
 use crate::context::Context;
 use crate::error::Errors;
 use crate::item::{Body, FnItem};
-use crate::signature::{self, Copier, Param};
+use crate::signature::{self, Param};
 
 /// Which form the attribute is on.
 enum Form<'a> {
@@ -527,13 +527,6 @@ impl Twin<'_> {
         quote!(#vis #safety fn #ident <#params> (#(#inputs),*) -> #future #where_clause)
     }
 
-    /// Whether an argument is copied with the runtime's probe (see `Copier::Probe`), which
-    /// gives a `&T` whose `T` cannot be copied an error of bridge's own.
-    fn probes(&self) -> bool {
-        let generics = &self.item.sig.generics;
-        self.params.iter().any(|param| param.probes(generics))
-    }
-
     /// `Result<T, SentError>` for a sync fn that returns `Result<T, Box<dyn Error>>`.
     fn sent_error_result(&self) -> Option<TokenStream> {
         let krate = &self.args.runtime;
@@ -555,22 +548,7 @@ impl ToTokens for Twin<'_> {
         // that it shadows no type of the signature named like the twin.
         let marker_module = fresh.ident("__bridge_twin");
         let marker = quote!(#marker_module::#twin);
-        let copier = if self.probes() {
-            Copier::Probe {
-                private: &private,
-                twin: &marker,
-                generics: &self.item.sig.generics,
-            }
-        } else {
-            Copier::ToOwned
-        };
-        // The probe's traits are used by method syntax: they must be in scope.
-        let probe_uses = self.probes().then(|| {
-            quote! {
-                #[allow(unused_imports)]
-                use #private::{CannotCopy as _, Copies as _};
-            }
-        });
+        let (copier, probe_uses) = copier(self.params, &self.item.sig.generics, &private, &marker);
         let receiver_arg = fresh.ident("__self");
         let args: Vec<Ident> = (0..self.params.len())
             .map(|i| fresh.ident(&format!("__a{i}")))
@@ -636,13 +614,10 @@ impl ToTokens for Twin<'_> {
             });
             unwrap.extend(quote!(let #receiver_arg = #receiver_arg.into_inner();));
         }
-        for (param, arg) in self.params.iter().zip(&args) {
-            let (cfgs, sent, value) = (param.cfgs(), param.sent_type(copier), param.value(copier));
-            wrap.extend(quote! {
-                #cfgs let #arg = #private::send_cell::<#marker, #sent>(#value);
-            });
-            unwrap.extend(quote!(#cfgs let #arg = #arg.into_inner();));
-        }
+        let send = |ty: &TokenStream, value| quote!(#private::send_cell::<#marker, #ty>(#value));
+        let (sent, received) = sent_and_received(self.params, &args, copier, send);
+        wrap.extend(sent);
+        unwrap.extend(received);
         tokens.extend(quote! {
             #attrs
             #allow_unsafe

@@ -575,7 +575,10 @@ impl TraitTwin<'_> {
             .map(|i| fresh.ident(&format!("__a{i}")))
             .collect();
         let send = |ty: &TokenStream, value: TokenStream| quote!(#private::method_send_cell::<Self, #marker_module::#name, #ty>(#value));
-        let (sent, received) = super::common::sent_and_received(params, &args, send);
+        let method_marker = quote!(#marker_module::#name);
+        let (copier, probe_uses) =
+            super::common::copier(params, &sig.generics, &private, &method_marker);
+        let (sent, received) = super::common::sent_and_received(params, &args, copier, send);
         let call_args: Vec<TokenStream> = params
             .iter()
             .zip(&args)
@@ -627,6 +630,7 @@ impl TraitTwin<'_> {
                     #[allow(non_camel_case_types, dead_code)]
                     pub(super) struct #name {}
                 }
+                #probe_uses
                 static #site: #private::CallSite = #site_new;
                 #sent
                 let #access = #private::#access_kind(move |#this: #reference| {

@@ -12,8 +12,8 @@ use super::Handle;
 use super::plan::{Bridged, Kind, Mode};
 use super::self_type::replace_constructed;
 use crate::expand::common::{
-    Fresh, captures, contains_impl, generic_args, output_type, owning_future, sent_and_received,
-    stub, twin_attrs, unsafe_call,
+    Fresh, captures, contains_impl, copier, generic_args, output_type, owning_future,
+    sent_and_received, stub, twin_attrs, unsafe_call,
 };
 use crate::expand::sync_to_async::{owning_note, twin_generics};
 use crate::signature::Param;
@@ -156,7 +156,13 @@ impl Handle<'_> {
         // not `Send` gets exactly one error, naming the handle and the method.
         let send = |ty: &TokenStream, value: TokenStream| quote!(#private::method_send_cell::<Self, #marker_module::#name, #ty>(#value));
         // One statement per value, under the parameter's `#[cfg]`s, as a twin's.
-        let (sent, received) = sent_and_received(params, &args, send);
+        let method_marker = quote!(#marker_module::#name);
+        // The block's type parameters and the method's: a `&K` of either keeps `ToOwned`, whose
+        // error says which bound to add.
+        let mut in_scope = self.generics.clone();
+        in_scope.params.extend(sig.generics.params.iter().cloned());
+        let (copier, probe_uses) = copier(params, &in_scope, &private, &method_marker);
+        let (sent, received) = sent_and_received(params, &args, copier, send);
         let ran = |call: TokenStream| {
             let call = if sent_error {
                 quote!(#private::sent_error(#call))
@@ -262,6 +268,7 @@ impl Handle<'_> {
                 #[allow(non_camel_case_types, dead_code)]
                 pub(super) struct #name {}
             }
+            #probe_uses
             static #site: #private::CallSite = #site_new;
         };
         let (_, allow_unsafe) = unsafe_call(&sig.safety, TokenStream::new());
