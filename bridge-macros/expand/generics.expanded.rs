@@ -26,13 +26,18 @@ where
         #[allow(non_camel_case_types, dead_code)]
         pub(super) struct parse_all_async {}
     }
+    #[allow(unused_imports)]
+    use ::bridge_runtime::__private::{CannotCopy as _, Copies as _};
     static __BRIDGE_SITE: ::bridge_runtime::__private::CallSite = ::bridge_runtime::__private::CallSite::new(
         ::core::concat!(::core::module_path!(), "::parse_all"),
     );
     let __a0 = ::bridge_runtime::__private::send_cell::<
         __bridge_twin::parse_all_async,
-        <[String] as ::std::borrow::ToOwned>::Owned,
-    >(<[String] as ::std::borrow::ToOwned>::to_owned(lines));
+        ::bridge_runtime::__private::Same<_>,
+    >(
+        ::bridge_runtime::__private::probe::<__bridge_twin::parse_all_async, _>(lines)
+            .copy(),
+    );
     let __a1 = ::bridge_runtime::__private::send_cell::<
         __bridge_twin::parse_all_async,
         <str as ::std::borrow::ToOwned>::Owned,

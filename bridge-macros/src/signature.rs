@@ -74,9 +74,9 @@ pub(crate) enum Copier<'a> {
     /// Through the runtime's probe (`bridge_runtime`'s `probe.rs`), with `private` the path of
     /// `__private` and `twin` the twin's marker type: `ToOwned` where the type has it, else an
     /// error that names the twin and points at handles and `thread_sensitive` rather than at
-    /// `#[derive(Clone)]`. `str`, slices, `Path`, `OsStr` and `CStr`, which always have it,
-    /// keep `ToOwned`, and so do the fn's type parameters (in `generics`), for which rustc's
-    /// error says which bound to add.
+    /// `#[derive(Clone)]` (also for a slice, whose `ToOwned` needs a `Clone` element). `str`,
+    /// `Path`, `OsStr` and `CStr`, which always have it, keep `ToOwned`, and so do the type
+    /// parameters in scope (in `generics`), for which rustc's error says which bound to add.
     Probe {
         private: &'a TokenStream,
         twin: &'a TokenStream,
@@ -106,7 +106,7 @@ fn probed(elem: &Type, generics: &Generics) -> bool {
             .any(|param| path.path.is_ident(&param.ident)),
         _ => false,
     };
-    !type_param && !always_owned(elem)
+    !type_param && (matches!(peel(elem), Type::Slice(_)) || !always_owned(elem))
 }
 
 /// Whether `elem` is a type that always has `ToOwned`: `str`, a slice, `Path`, `OsStr`, `CStr`.
