@@ -23,7 +23,8 @@ use std::ops::{Deref, DerefMut};
     message = "`{Self}` is not `Send`, so `{Twin}` cannot move it to the thread that runs the sync fn",
     label = "not `Send`",
     note = "an async twin runs the sync fn on a blocking thread: its arguments and its result cross threads",
-    note = "use a `Send` type here (`Arc` instead of `Rc`, `Box<dyn Trait + Send>` instead of `Box<dyn Trait>`), or keep this fn sync-only"
+    note = "use a `Send` type here (`Arc` instead of `Rc`, `Box<dyn Trait + Send>` instead of `Box<dyn Trait>`), or keep this fn sync-only",
+    note = "a `Result<T, Box<dyn Error>>` written out in the signature (not through an alias such as `type Result<T> = ...`) needs no change: the twin returns `Result<T, bridge_runtime::SentError>`, converted on the worker thread"
 )]
 pub trait Sendable<Twin>: Send {}
 
@@ -61,7 +62,8 @@ impl<T: Sync, Handle> SyncObject<Handle> for T {}
     message = "`{Self}` is not `Send`, so `{Handle}::{Method}` cannot move it to the thread that runs the sync method",
     label = "not `Send`",
     note = "a handle's method runs the sync method on another thread: its arguments and its result cross threads",
-    note = "use a `Send` type here (`Arc` instead of `Rc`, `Box<dyn Trait + Send>` instead of `Box<dyn Trait>`), or leave the method out of the handle with `#[sync_to_async(skip)]`"
+    note = "use a `Send` type here (`Arc` instead of `Rc`, `Box<dyn Trait + Send>` instead of `Box<dyn Trait>`), or leave the method out of the handle with `#[sync_to_async(skip)]`",
+    note = "a `Result<T, Box<dyn Error>>` written out in the signature (not through an alias such as `type Result<T> = ...`) needs no change: the async method returns `Result<T, bridge_runtime::SentError>`, converted on the worker thread"
 )]
 pub trait MethodSendable<Handle, Method>: Send {}
 

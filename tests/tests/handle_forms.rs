@@ -368,6 +368,42 @@ impl Settings {
     pub fn parse_port(text: &str) -> Result<u16, Box<dyn std::error::Error>> {
         Ok(text.parse()?)
     }
+
+    /// A constructor with the same error: its async version returns `Result<AsyncSettings,
+    /// SentError>`.
+    pub fn load(text: &str) -> Result<Self, Box<dyn std::error::Error>> {
+        let mut values = HashMap::new();
+        for line in text.lines() {
+            let (key, value) = line.split_once('=').ok_or("a line without `=`")?;
+            values.insert(key.to_owned(), value.to_owned());
+        }
+        Ok(Settings { values })
+    }
+}
+
+/// The same on its own thread: the constructor's object is built there, its error converted
+/// there.
+#[derive(Debug, Default)]
+pub struct LocalSettings(HashMap<String, String>);
+
+/// A legacy alias of `Result`, named like one.
+pub type SettingsResult<T> = Result<T, String>;
+
+#[sync_to_async(handle = AsyncLocalSettings, thread_sensitive)]
+impl LocalSettings {
+    pub fn load(text: &str) -> Result<Self, Box<dyn std::error::Error>> {
+        Settings::load(text).map(|settings| LocalSettings(settings.values))
+    }
+
+    pub fn parse(text: &str) -> SettingsResult<Self> {
+        Settings::load(text)
+            .map(|settings| LocalSettings(settings.values))
+            .map_err(|error| error.to_string())
+    }
+
+    pub fn get(&self, key: &str) -> Option<String> {
+        self.0.get(key).cloned()
+    }
 }
 
 /// A handle's methods (and associated fns) that return `Result<T, Box<dyn Error>>` return
@@ -393,4 +429,27 @@ async fn methods_returning_a_boxed_error_return_a_sent_error() {
     // `?` turns it into the usual boxed error of async code.
     let boxed: Box<dyn std::error::Error + Send + Sync> = missing.into();
     assert_eq!(boxed.to_string(), "no setting `host`");
+}
+
+/// A constructor returning `Result<Self, Box<dyn Error>>` builds the handle or returns a
+/// `SentError`, for a default handle and a thread-sensitive one; one returning an alias named
+/// `..Result` (`SettingsResult<Self>`) is a constructor too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn constructors_returning_a_boxed_error_or_an_alias_build_the_handle() {
+    let settings: AsyncSettings = deadline(AsyncSettings::load("port=80\nhost=a"))
+        .await
+        .unwrap();
+    assert_eq!(deadline(settings.get("host")).await.unwrap(), "a");
+    let bad: bridge_runtime::SentError = deadline(AsyncSettings::load("port")).await.unwrap_err();
+    assert_eq!(bad.to_string(), "a line without `=`");
+
+    let local: AsyncLocalSettings = deadline(AsyncLocalSettings::load("port=81")).await.unwrap();
+    assert_eq!(deadline(local.get("port")).await.as_deref(), Some("81"));
+    let bad = deadline(AsyncLocalSettings::load("x")).await.unwrap_err();
+    assert_eq!(bad.to_string(), "a line without `=`");
+
+    let parsed: AsyncLocalSettings = deadline(AsyncLocalSettings::parse("k=v")).await.unwrap();
+    assert_eq!(deadline(parsed.get("k")).await.as_deref(), Some("v"));
+    let bad: String = deadline(AsyncLocalSettings::parse("k")).await.unwrap_err();
+    assert_eq!(bad, "a line without `=`");
 }

@@ -33,10 +33,11 @@ impl Handle<'_> {
         } = bridged;
         // A method returning `Result<T, Box<dyn Error>>` returns `Result<T, SentError>`: the
         // error cannot cross threads, so it is converted on the thread that ran the method, as
-        // a twin's is (a constructor's error goes with the handle it builds, unconverted).
+        // a twin's is; a constructor's `Result<Self, Box<dyn Error>>` becomes `Result<Self,
+        // SentError>`, `Self` then the handle.
         let converted;
         let (sig, sent_error) = match (kind, crate::signature::boxed_error_result(&sig.output)) {
-            (Kind::Ref | Kind::Mut | Kind::Associated, Some(ok)) => {
+            (_, Some(ok)) => {
                 let krate = self.runtime();
                 let mut sig = sig.clone();
                 sig.output = syn::parse_quote!(-> ::core::result::Result<#ok, #krate::SentError>);

@@ -22,8 +22,9 @@ pub(super) fn is_self(ty: &Type, self_ty: &Type) -> bool {
 }
 
 /// Whether a return type makes an associated fn a constructor: `Self`, or `Self` as the first
-/// argument of a `Result` or `Option` (`Result<Self, E>`, `io::Result<Self>`). Returns whether
-/// it is wrapped, so that the handle is made with `.map(..)`.
+/// argument of a `Result` or `Option` (`Result<Self, E>`, `io::Result<Self>`), or of an alias
+/// of `Result` named like one (`StoreResult<Self>`, `DbResult<Self>`). Returns whether it is
+/// wrapped, so that the handle is made with `.map(..)`.
 pub(super) fn constructor(ty: &Type, self_ty: &Type) -> Option<bool> {
     if is_self(ty, self_ty) {
         return Some(false);
@@ -50,7 +51,32 @@ fn peel_mut(ty: &mut Type) -> &mut Type {
     }
 }
 
-/// The `Self` in `Result<Self, E>` or `Option<Self>`.
+/// Whether `ty` is a type of the user's (not a standard container such as `Vec<Self>`) whose
+/// first type argument is `Self`: most likely an alias of `Result` that [`constructor`] cannot
+/// tell (`Fallible<Self>`), so an associated fn returning it is an error rather than a fn that
+/// silently hands async callers the object where they expect the handle.
+pub(super) fn wraps_self(ty: &Type, self_ty: &Type) -> bool {
+    const CONTAINERS: &[&str] = &[
+        "Vec", "VecDeque", "Box", "Arc", "Rc", "Cell", "RefCell", "Mutex", "RwLock", "HashMap",
+        "BTreeMap", "HashSet", "BTreeSet", "Cow", "Pin", "Reverse", "Wrapping", "Poll",
+    ];
+    let Type::Path(TypePath {
+        qself: None, path, ..
+    }) = crate::signature::peel(ty)
+    else {
+        return false;
+    };
+    let Some(last) = path.segments.last() else {
+        return false;
+    };
+    let PathArguments::AngleBracketed(args) = &last.arguments else {
+        return false;
+    };
+    !CONTAINERS.iter().any(|name| last.ident == name)
+        && matches!(args.args.first(), Some(GenericArgument::Type(first)) if is_self(first, self_ty))
+}
+
+/// The `Self` in `Result<Self, E>`, `Option<Self>` or `StoreResult<Self>`.
 fn wrapped_object<'t>(ty: &'t mut Type, self_ty: &Type) -> Option<&'t mut Type> {
     let Type::Path(TypePath {
         qself: None, path, ..
@@ -59,7 +85,7 @@ fn wrapped_object<'t>(ty: &'t mut Type, self_ty: &Type) -> Option<&'t mut Type> 
         return None;
     };
     let last = path.segments.last_mut()?;
-    if last.ident != "Result" && last.ident != "Option" {
+    if !last.ident.to_string().ends_with("Result") && last.ident != "Option" {
         return None;
     }
     let PathArguments::AngleBracketed(args) = &mut last.arguments else {
