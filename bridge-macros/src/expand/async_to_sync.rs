@@ -22,22 +22,27 @@
 //!
 //! On a method (`async fn get(&self, id: u64)` inside an `impl` block) the twin is a method
 //! too, with the same receiver, and its future is `Self::get(self, id)`. An associated fn
-//! without a receiver is recognised by a signature that names `Self` (`async fn open(path:
-//! &Path) -> Self`), and called as `Self::open(path)`; one that does not name `Self` cannot be
-//! told from a free fn, and is called as one.
+//! without a receiver is called as `Self::open(path)`: the source around the attribute tells
+//! an `impl` block from a module (see `crate::context`), and where it cannot be read, a
+//! signature that names `Self` does. A trait's provided method gets a provided twin; on a fn
+//! of a trait impl or an `extern` block the attribute is one error, and the fn stays as
+//! written.
 //!
 //! Parameters pass through unchanged, borrows included: `block_on_twin` returns only once the
 //! future has completed, so everything the future borrows outlives it, and nothing has to be
 //! `Send` or `'static`. Which runtime drives the future is decided at run time, by where the
 //! twin is called (see `bridge_runtime::block_on`).
 
-use proc_macro2::{TokenStream, TokenTree};
+use proc_macro2::TokenStream;
 use quote::{ToTokens, format_ident, quote};
 use syn::ext::IdentExt;
 use syn::{FnArg, Ident, Receiver, Signature};
 
-use super::common::{carried, generic_args, stub, twin_attrs, unsafe_call, unsafe_keyword};
+use super::common::{
+    associated_by_signature, carried, generic_args, stub, twin_attrs, unsafe_call, unsafe_keyword,
+};
 use crate::args::AsyncToSyncOptions;
+use crate::context::Context;
 use crate::error::Errors;
 use crate::item::{Body, FnItem};
 use crate::signature::param_names;
@@ -48,12 +53,50 @@ pub(super) fn expand(
     original: TokenStream,
     mut errors: Errors,
 ) -> TokenStream {
+    let context = crate::context::of_call_site();
+    if let Some(message) = no_place_for_twin(&context, &item) {
+        // The fn as written is valid where it is; a twin would not be.
+        errors.push_spanned(&item.sig.ident, message);
+        let errors = errors.to_compile_errors();
+        return quote!(#original #errors);
+    }
     check(&item, &mut errors);
     if !errors.is_empty() {
         return fallback(args, &item, original, &errors);
     }
-    let twin = Twin { args, item: &item }.to_token_stream();
+    // Where the source says the fn sits, that decides; elsewhere its signature does.
+    let associated = match context {
+        Context::Impl { .. } | Context::Trait => true,
+        Context::Module => false,
+        _ => associated_by_signature(&item.sig),
+    };
+    let twin = Twin {
+        args,
+        item: &item,
+        associated,
+    }
+    .to_token_stream();
     quote!(#original #twin)
+}
+
+/// The error for a fn whose place cannot hold a blocking twin: a trait impl or an `extern`
+/// block (see `crate::context`).
+fn no_place_for_twin(context: &Context, item: &FnItem) -> Option<String> {
+    let name = item.sig.ident.unraw();
+    match context {
+        Context::TraitImpl => Some(format!(
+            "a trait impl holds only the items its trait declares, so it has no place for the \
+             blocking twin `{name}_blocking`: put `#[async_to_sync]` on an `async fn` of the \
+             type's own `impl` block (one that calls `{name}`), or on a free `async fn`"
+        )),
+        Context::Extern => Some(
+            "an `extern` block declares foreign fns, which are not `async`: `#[async_to_sync]` \
+             goes on a Rust `async fn`"
+                .to_owned(),
+        ),
+        // A trait's provided method gets a provided twin.
+        Context::Unknown | Context::Module | Context::Impl { .. } | Context::Trait => None,
+    }
 }
 
 /// Reports the parts of the fn a blocking twin cannot be made for.
@@ -145,6 +188,8 @@ fn twin_ident(args: &AsyncToSyncOptions, sig: &Signature) -> Ident {
 struct Twin<'a> {
     args: &'a AsyncToSyncOptions,
     item: &'a FnItem,
+    /// The fn is an associated fn (or method) of an `impl` block: it is called as `Self::name`.
+    associated: bool,
 }
 
 impl ToTokens for Twin<'_> {
@@ -176,7 +221,7 @@ impl ToTokens for Twin<'_> {
             .collect();
 
         // An associated fn is called through `Self`, and so is its doc link.
-        let associated = receiver.is_some() || mentions_self(sig);
+        let associated = self.associated;
         let target = if associated {
             format!("Self::{}", ident.unraw())
         } else {
@@ -227,17 +272,4 @@ impl ToTokens for Twin<'_> {
             }
         });
     }
-}
-
-/// Whether `sig` names `Self`, which only the signature of an associated fn can. An associated
-/// fn without a receiver is told from a free fn this way: it is called as `Self::name`.
-fn mentions_self(sig: &Signature) -> bool {
-    fn walk(tokens: TokenStream) -> bool {
-        tokens.into_iter().any(|token| match token {
-            TokenTree::Ident(ident) => ident == "Self",
-            TokenTree::Group(group) => walk(group.stream()),
-            _ => false,
-        })
-    }
-    walk(sig.to_token_stream())
 }

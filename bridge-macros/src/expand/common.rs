@@ -260,3 +260,16 @@ pub(super) fn copier<'a>(
 pub(super) fn conditional(attr: &syn::Attribute) -> bool {
     attr.path().is_ident("cfg") || attr.path().is_ident("cfg_attr")
 }
+
+/// Whether `sig` is an associated fn's by its signature alone, for where the source cannot say
+/// (see `crate::context`): only an associated fn can take `self` or name `Self`.
+pub(super) fn associated_by_signature(sig: &Signature) -> bool {
+    fn names_self(tokens: TokenStream) -> bool {
+        tokens.into_iter().any(|token| match token {
+            TokenTree::Ident(ident) => ident == "Self",
+            TokenTree::Group(group) => names_self(group.stream()),
+            _ => false,
+        })
+    }
+    sig.receiver().is_some() || names_self(sig.to_token_stream())
+}

@@ -72,8 +72,9 @@ use syn::{
 };
 
 use super::common::{
-    Fresh, captures, carried, conditional, contains_impl, copier, generic_args, output_type,
-    owning_future, sent_and_received, stub, twin_attrs, unsafe_call, unsafe_keyword,
+    Fresh, associated_by_signature, captures, carried, conditional, contains_impl, copier,
+    generic_args, output_type, owning_future, sent_and_received, stub, twin_attrs, unsafe_call,
+    unsafe_keyword,
 };
 use crate::args::{FnOptions, Target};
 use crate::context::Context;
@@ -233,25 +234,13 @@ impl Owner {
                 type_name: type_name.clone(),
                 params: Some(params.clone()),
             },
-            _ if sig.receiver().is_some() || mentions_self(sig) => Owner::Associated {
+            _ if associated_by_signature(sig) => Owner::Associated {
                 type_name: None,
                 params: None,
             },
             _ => Owner::Free,
         }
     }
-}
-
-/// Whether `sig` names `Self` anywhere.
-fn mentions_self(sig: &Signature) -> bool {
-    fn walk(tokens: TokenStream) -> bool {
-        tokens.into_iter().any(|token| match token {
-            proc_macro2::TokenTree::Ident(ident) => ident == "Self",
-            proc_macro2::TokenTree::Group(group) => walk(group.stream()),
-            _ => false,
-        })
-    }
-    walk(sig.to_token_stream())
 }
 
 /// The error for a fn whose place cannot hold a twin: a trait impl, a trait, an `extern` block.

@@ -48,6 +48,12 @@ impl Store {
     pub async fn with_rows(rows: Vec<String>) -> Self {
         Store { rows }
     }
+
+    /// One whose signature does not name `Self`: the source says it is in an `impl` block.
+    #[async_to_sync]
+    pub async fn count_of(rows: Vec<String>) -> usize {
+        Store { rows }.rows.len()
+    }
 }
 
 /// Generic impls work too.
@@ -92,4 +98,5 @@ fn main() {
     assert_eq!(store.greeting_blocking("hi"), "hi, b+a+c");
     assert_eq!(store.into_rows_blocking(), ["a", "b", "c"]);
     assert_eq!(Wrapper(7).get_blocking(), 7);
+    assert_eq!(Store::count_of_blocking(vec!["x".into(), "y".into()]), 2);
 }
