@@ -24,11 +24,13 @@ pub(crate) enum Context {
     /// A module, a fn body, a block or anything else that holds free items.
     Module,
     /// An inherent `impl` block, with the last identifier of its type's path (`Db` for
-    /// `impl<T> db::Db<T>`) when it could be read, and the names of the block's type and const
-    /// parameters (`["T"]`), which a twin's `use<..>` must list.
+    /// `impl<T> db::Db<T>`) when it could be read, the names of the block's type and const
+    /// parameters (`["T", "N"]`), which a twin's `use<..>` must list, and of its type
+    /// parameters alone (`["T"]`), which a twin's future may need `Send + 'static`.
     Impl {
         type_name: Option<String>,
         params: Vec<String>,
+        type_params: Vec<String>,
     },
     /// `impl Trait for Type`.
     TraitImpl,
@@ -339,12 +341,17 @@ fn without_qualifiers(tokens: &[Token]) -> &[Token] {
 /// An `impl` block, from what follows `impl`: a trait impl has a `for` outside brackets before
 /// its where-clause; an inherent impl's type name is the last identifier of its path.
 fn of_impl(mut rest: &[Token]) -> Context {
-    let mut params = Vec::new();
+    let mut declared = Vec::new();
     if let [Token::Punct('<'), ..] = rest {
         let after = skip_group(rest, '<', '>');
-        params = generic_params(&rest[1..rest.len() - after.len()]);
+        declared = generic_params(&rest[1..rest.len() - after.len()]);
         rest = after;
     }
+    let params = declared.iter().map(|(name, _)| name.clone()).collect();
+    let type_params = declared
+        .into_iter()
+        .filter_map(|(name, constant)| (!constant).then_some(name))
+        .collect();
     let mut depth = 0usize;
     let mut type_name = None;
     for (index, token) in rest.iter().enumerate() {
@@ -366,26 +373,38 @@ fn of_impl(mut rest: &[Token]) -> Context {
             _ => {}
         }
     }
-    Context::Impl { type_name, params }
+    Context::Impl {
+        type_name,
+        params,
+        type_params,
+    }
 }
 
 /// The names of the type and const parameters declared by `tokens`, what follows the `<` of
-/// an `impl<..>` (up to its `>`): the first word of each parameter, lifetimes left out.
-fn generic_params(tokens: &[Token]) -> Vec<String> {
+/// an `impl<..>` (up to its `>`): the first word of each parameter, lifetimes left out, each
+/// with whether it is a const parameter.
+fn generic_params(tokens: &[Token]) -> Vec<(String, bool)> {
     let mut params = Vec::new();
     let mut depth = 0usize;
     let mut at_start = true;
+    let mut constant = false;
     for token in tokens {
         match token {
             Token::Punct('<' | '(' | '[') => depth += 1,
             Token::Punct('>' | ')' | ']') => depth = depth.saturating_sub(1),
             Token::Punct(',') if depth == 0 => {
                 at_start = true;
+                constant = false;
                 continue;
             }
             // `const N: usize`: the name is the next word.
-            Token::Word(word) if at_start && word == "const" => continue,
-            Token::Word(word) if at_start && !word.starts_with('\'') => params.push(word.clone()),
+            Token::Word(word) if at_start && word == "const" => {
+                constant = true;
+                continue;
+            }
+            Token::Word(word) if at_start && !word.starts_with('\'') => {
+                params.push((word.clone(), constant));
+            }
             _ => {}
         }
         at_start = false;
@@ -531,9 +550,18 @@ mod tests {
     }
 
     fn impl_with(name: &str, params: &[&str]) -> Context {
+        impl_with_consts(name, params, &[])
+    }
+
+    fn impl_with_consts(name: &str, params: &[&str], consts: &[&str]) -> Context {
         Context::Impl {
             type_name: Some(name.to_owned()),
             params: params.iter().map(|&param| param.to_owned()).collect(),
+            type_params: params
+                .iter()
+                .filter(|param| !consts.contains(param))
+                .map(|&param| param.to_owned())
+                .collect(),
         }
     }
 
@@ -568,7 +596,7 @@ mod tests {
             at_marker(
                 "impl<'a, T: Into<Vec<u8>> + 'a, const N: usize, U> Db<'a, T, N, U> {\n#[here]"
             ),
-            impl_with("Db", &["T", "N", "U"])
+            impl_with_consts("Db", &["T", "N", "U"], &["N"])
         );
         assert_eq!(
             at_marker("#[cfg(unix)]\n/// Docs { with a brace\npub(crate) impl Db {\n#[here]"),

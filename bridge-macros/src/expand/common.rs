@@ -264,12 +264,14 @@ pub(super) fn conditional(attr: &syn::Attribute) -> bool {
 /// Whether `sig` is an associated fn's by its signature alone, for where the source cannot say
 /// (see `crate::context`): only an associated fn can take `self` or name `Self`.
 pub(super) fn associated_by_signature(sig: &Signature) -> bool {
-    fn names_self(tokens: TokenStream) -> bool {
-        tokens.into_iter().any(|token| match token {
-            TokenTree::Ident(ident) => ident == "Self",
-            TokenTree::Group(group) => names_self(group.stream()),
-            _ => false,
-        })
-    }
-    sig.receiver().is_some() || names_self(sig.to_token_stream())
+    sig.receiver().is_some() || contains_ident(sig.to_token_stream(), "Self")
+}
+
+/// Whether `tokens` hold the identifier `name` anywhere.
+pub(super) fn contains_ident(tokens: TokenStream, name: &str) -> bool {
+    tokens.into_iter().any(|token| match token {
+        TokenTree::Ident(ident) => ident == name,
+        TokenTree::Group(group) => contains_ident(group.stream(), name),
+        _ => false,
+    })
 }

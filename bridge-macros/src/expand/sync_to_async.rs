@@ -72,9 +72,9 @@ use syn::{
 };
 
 use super::common::{
-    Fresh, associated_by_signature, captures, carried, conditional, contains_impl, copier,
-    generic_args, output_type, owning_future, sent_and_received, stub, twin_attrs, unsafe_call,
-    unsafe_keyword,
+    Fresh, associated_by_signature, captures, carried, conditional, contains_ident, contains_impl,
+    copier, generic_args, output_type, owning_future, sent_and_received, stub, twin_attrs,
+    unsafe_call, unsafe_keyword,
 };
 use crate::args::{FnOptions, Target};
 use crate::context::Context;
@@ -222,6 +222,10 @@ enum Owner {
         /// The names of the block's type and const parameters, when the source says them (for
         /// the twin's `use<..>`, which must list them).
         params: Option<Vec<String>>,
+        /// The names of the block's type parameters, when the source says them: those the
+        /// signature uses (all of them, where it names `Self`) cross threads with the call, so
+        /// the twin bounds them by `Send + 'static` in its where-clause.
+        type_params: Vec<String>,
     },
 }
 
@@ -230,13 +234,19 @@ impl Owner {
     /// an associated fn can take `self` or name `Self`.
     fn of(context: &Context, sig: &Signature) -> Owner {
         match context {
-            Context::Impl { type_name, params } => Owner::Associated {
+            Context::Impl {
+                type_name,
+                params,
+                type_params,
+            } => Owner::Associated {
                 type_name: type_name.clone(),
                 params: Some(params.clone()),
+                type_params: type_params.clone(),
             },
             _ if associated_by_signature(sig) => Owner::Associated {
                 type_name: None,
                 params: None,
+                type_params: Vec::new(),
             },
             _ => Owner::Free,
         }
@@ -496,7 +506,8 @@ impl Twin<'_> {
     /// a future that owns everything it needs.
     fn signature(&self) -> TokenStream {
         let Signature { safety, output, .. } = &self.item.sig;
-        let generics = twin_generics(&self.item.sig);
+        let mut generics = twin_generics(&self.item.sig);
+        self.bound_block_params(&mut generics);
         let (params, where_clause) = (&generics.params, &generics.where_clause);
         let safety = unsafe_keyword(safety);
         let vis = &self.item.vis;
@@ -514,6 +525,32 @@ impl Twin<'_> {
         };
         let future = owning_future(&output, captures.as_deref());
         quote!(#vis #safety fn #ident <#params> (#(#inputs),*) -> #future #where_clause)
+    }
+
+    /// Bounds by `Send + 'static` the type parameters of the `impl` block that the call takes
+    /// to another thread: those the signature names, or all of them where it names `Self`
+    /// (`impl<T: Clone> Wrapper<T> { fn make(value: T) -> Self }`). The twin then exists for
+    /// the `T`s it can serve, instead of being an error for every `T`.
+    fn bound_block_params(&self, generics: &mut Generics) {
+        let Owner::Associated { type_params, .. } = self.owner else {
+            return;
+        };
+        let sig = self.item.sig.to_token_stream();
+        let names_self = contains_ident(sig.clone(), "Self");
+        let used: Vec<Ident> = type_params
+            .iter()
+            .filter(|param| names_self || contains_ident(sig.clone(), param))
+            .filter_map(|param| syn::parse_str::<Ident>(param).ok())
+            .collect();
+        if used.is_empty() {
+            return;
+        }
+        let clause = generics.make_where_clause();
+        for param in used {
+            clause
+                .predicates
+                .push(syn::parse_quote!(#param: ::core::marker::Send + 'static));
+        }
     }
 
     /// `Result<T, SentError>` for a sync fn that returns `Result<T, Box<dyn Error>>`.

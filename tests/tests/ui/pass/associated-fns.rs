@@ -59,6 +59,23 @@ impl<T: Clone + Send + 'static> Wrapper<T> {
     }
 }
 
+/// A block whose type parameter is not bounded by `Send + 'static`: a twin that takes it to
+/// another thread bounds it in its own where-clause (so it exists for the `T`s it can serve);
+/// one that does not use it needs nothing of it.
+pub struct Cell<T>(T);
+
+impl<T: Clone> Cell<T> {
+    #[sync_to_async]
+    pub fn make(value: T) -> Self {
+        Cell(value)
+    }
+
+    #[sync_to_async]
+    pub fn capacity() -> usize {
+        1
+    }
+}
+
 /// A fn nested in a method's body is a free fn, and so is its twin.
 impl Db {
     pub async fn nested(&self) -> String {
@@ -82,6 +99,9 @@ fn main() {
         assert_eq!(Arc::new(db.clone()).shared_path_async("!").await, "a.db!");
         assert_eq!(Wrapper::wrap_async(&5u8).await.0, 5);
         assert_eq!(db.nested().await, "A.DB");
+        assert_eq!(Cell::make_async(String::from("x")).await.0, "x");
+        // `Rc` is neither `Send` nor `'static`-free of concern: `capacity` does not use `T`.
+        assert_eq!(Cell::<std::rc::Rc<u8>>::capacity_async().await, 1);
     });
     let names: Vec<&str> = bridge_runtime::metrics::snapshot()
         .fns
