@@ -33,6 +33,7 @@ pub(crate) struct Param {
 /// | `T` (owns its data), `&'static T` | `T` | the value |
 /// | `&T` | `<T as ToOwned>::Owned` | `Borrow::<T>::borrow(&owned)` |
 /// | `&[E]`, `E` borrowing (`&[&str]`) | `Vec<E's owned form>` | a `Vec<E>` of loans, as a slice |
+/// | `Vec<E>`, `[E; N]`, `E` borrowing (`Vec<&str>`) | the same of `E`'s owned form | a new one of loans |
 /// | `Option<S>`, `S` borrowing (`Option<&str>`) | `Option<S's owned form>` | `owned.as_ref().map(..)` |
 /// | `(S1, S2, ..)`, some borrowing (`(&str, u32)`) | the tuple of owned forms | a tuple of loans |
 /// | `Cow<'a, T>` | `Cow<'static, T>` (`into_owned`) | the `Cow` itself |
@@ -54,6 +55,15 @@ pub(crate) enum Pass {
     },
     /// `&[E]` whose `E` borrows: each element made owned; lent back as a slice of loans.
     Slice { elem: Box<Type>, inner: Box<Pass> },
+    /// `Vec<E>` whose `E` borrows (`Vec<&str>`): each element made owned; lent back as a new
+    /// `Vec` of loans.
+    Vec { elem: Box<Type>, inner: Box<Pass> },
+    /// `[E; N]` whose `E` borrows: each element made owned; lent back as an array of loans.
+    Array {
+        elem: Box<Type>,
+        len: Box<syn::Expr>,
+        inner: Box<Pass>,
+    },
     /// `Option<S>` whose `S` borrows.
     Option { elem: Box<Type>, inner: Box<Pass> },
     /// A tuple, some of whose elements borrow.
@@ -185,9 +195,13 @@ impl Pass {
                     }
                 }
             }
-            Pass::Slice { elem, inner } => {
+            Pass::Slice { elem, inner } | Pass::Vec { elem, inner } => {
                 let elem = inner.owned(elem, copier);
                 quote!(::std::vec::Vec<#elem>)
+            }
+            Pass::Array { elem, len, inner } => {
+                let elem = inner.owned(elem, copier);
+                quote!([#elem; #len])
             }
             Pass::Option { elem, inner } => {
                 let elem = inner.owned(elem, copier);
@@ -241,6 +255,18 @@ impl Pass {
                     ::core::iter::Iterator::map(#value.iter(), |#v| #each)
                 ))
             }
+            Pass::Vec { inner, .. } => {
+                let v = local("__v");
+                let each = inner.make_owned(quote!(#v), copier);
+                quote!(::core::iter::Iterator::collect::<::std::vec::Vec<_>>(
+                    ::core::iter::Iterator::map(::core::iter::IntoIterator::into_iter(#value), |#v| #each)
+                ))
+            }
+            Pass::Array { inner, .. } => {
+                let v = local("__v");
+                let each = inner.make_owned(quote!(#v), copier);
+                quote!((#value).map(|#v| #each))
+            }
             Pass::Option { inner, .. } => {
                 let v = local("__v");
                 let each = inner.make_owned(quote!(#v), copier);
@@ -293,6 +319,19 @@ impl Pass {
                 quote!(&::core::iter::Iterator::collect::<::std::vec::Vec<_>>(
                     ::core::iter::Iterator::map(#owned.iter(), |#v| #each)
                 )[..])
+            }
+            // A new `Vec` (or array) of loans, which the fn takes by value.
+            Pass::Vec { inner, .. } => {
+                let v = local("__v");
+                let each = inner.lend(quote!(#v), true);
+                quote!(::core::iter::Iterator::collect::<::std::vec::Vec<_>>(
+                    ::core::iter::Iterator::map((#owned).iter(), |#v| #each)
+                ))
+            }
+            Pass::Array { inner, .. } => {
+                let v = local("__v");
+                let each = inner.lend(quote!(#v), true);
+                quote!((#owned).each_ref().map(|#v| #each))
             }
             Pass::Option { inner, .. } => {
                 let v = local("__v");
@@ -348,7 +387,10 @@ impl Param {
         fn probes(pass: &Pass, generics: &Generics) -> bool {
             match pass {
                 Pass::ToOwned { elem } => probed(elem, generics),
-                Pass::Slice { inner, .. } | Pass::Option { inner, .. } => probes(inner, generics),
+                Pass::Slice { inner, .. }
+                | Pass::Vec { inner, .. }
+                | Pass::Array { inner, .. }
+                | Pass::Option { inner, .. } => probes(inner, generics),
                 Pass::Tuple(elems) => elems.iter().any(|(_, pass)| probes(pass, generics)),
                 Pass::Move | Pass::Cow { .. } | Pass::AsRef { .. } | Pass::Into { .. } => false,
             }
@@ -819,6 +861,11 @@ fn shape(ty: &Type) -> Result<Pass, (TokenStream, &'static str)> {
                 )),
             }
         }
+        Type::Array(array) => Ok(Pass::Array {
+            inner: Box::new(shape(&array.elem)?),
+            elem: array.elem.clone(),
+            len: Box::new(array.len.clone()),
+        }),
         Type::Tuple(tuple) => tuple
             .elems
             .iter()
@@ -835,6 +882,10 @@ fn shape(ty: &Type) -> Result<Pass, (TokenStream, &'static str)> {
             };
             match (last.ident.to_string().as_str(), args.as_slice()) {
                 ("Option", [syn::GenericArgument::Type(elem)]) => Ok(Pass::Option {
+                    inner: Box::new(shape(elem)?),
+                    elem: Box::new(elem.clone()),
+                }),
+                ("Vec", [syn::GenericArgument::Type(elem)]) => Ok(Pass::Vec {
                     inner: Box::new(shape(elem)?),
                     elem: Box::new(elem.clone()),
                 }),
@@ -859,9 +910,10 @@ fn borrowing_type(ty: &Type) -> (TokenStream, &'static str) {
     (
         find_borrow(ty).unwrap_or_else(|| ty.to_token_stream()),
         "this parameter borrows (a type with a lifetime, such as a struct that holds a \
-         reference), and bridge knows no owned form of it to send to the worker thread; take \
-         the owned type it borrows from (`Config` rather than `ConfigRef<'a>`) by value or as \
-         `&Config`, which the twin copies",
+         reference, or a collection of borrows other than `Vec`), and bridge knows no owned \
+         form of it to send to the worker thread; take the owned type it borrows from (`Config` \
+         rather than `ConfigRef<'a>`, `HashMap<String, V>` rather than `HashMap<&str, V>`) by \
+         value or as `&Config`, which the twin copies",
     )
 }
 

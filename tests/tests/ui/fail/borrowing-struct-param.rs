@@ -11,6 +11,12 @@ pub fn load(config: ConfigRef<'_>) -> usize {
     config.name.len()
 }
 
+// A collection of borrows other than `Vec` (or an array, a slice): the same message.
+#[sync_to_async]
+pub fn count(counts: std::collections::HashMap<&str, u32>) -> usize {
+    counts.len()
+}
+
 #[sync_to_async]
 pub fn maybe(name: &Option<&str>) -> usize {
     name.map_or(0, str::len)

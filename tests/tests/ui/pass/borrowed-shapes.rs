@@ -1,5 +1,5 @@
-//! Borrowed shapes beyond `&T`: `Option<&str>`, `Option<&T>`, `&[&str]`, tuples holding
-//! references, `&Option<T>` and `Cow<'_, T>` become owned before the call crosses threads and are
+//! Borrowed shapes beyond `&T`: `Option<&str>`, `Option<&T>`, `&[&str]`, `Vec<&str>`,
+//! `[&str; N]`, tuples holding references, `&Option<T>` and `Cow<'_, T>` become owned before the call crosses threads and are
 //! lent back to the sync fn in their borrowed shape; the twins' futures own their arguments.
 use std::borrow::Cow;
 use std::path::Path;
@@ -29,6 +29,14 @@ fn join(words: &[&str], paths: &[&Path]) -> String {
 fn pair((key, value): (&str, u32), nested: Option<(&str, Option<&str>)>) -> String {
     let (left, right) = nested.unwrap_or(("", None));
     format!("{key}={value} {left}{}", right.unwrap_or("?"))
+}
+
+/// Collections of borrows taken by value: a `Vec` or an array of owned forms crosses, and a
+/// new one of loans is passed.
+#[sync_to_async]
+fn collect(names: Vec<&str>, pair: [&str; 2], tags: Option<Vec<Option<&str>>>) -> String {
+    let tags: Vec<&str> = tags.unwrap_or_default().into_iter().flatten().collect();
+    format!("{} {} {}", names.join(","), pair.join("-"), tags.join("+"))
 }
 
 #[sync_to_async]
@@ -62,6 +70,14 @@ fn main() {
     futures_executor::block_on(async {
         assert_eq!(greet_async(Some(&owned), Some(&user)).await, "grace/ada");
         assert_eq!(greet_async(None, None).await, "nobody/-");
+        let local = String::from("z");
+        let collected = collect_async(
+            vec!["x", &local],
+            [&local, "y"],
+            Some(vec![Some("t"), None, Some(&local)]),
+        );
+        drop(local);
+        assert_eq!(collected.await, "x,z z-y t+z");
         let words = vec!["a", "b"];
         assert_eq!(
             join_async(&words, &[Path::new("/x")]).await,
