@@ -45,7 +45,8 @@ use proc_macro::TokenStream;
 ///   copied with [`ToOwned`] when the twin is called (`&str` becomes a `String`, `&Path` a
 ///   `PathBuf`, `&User` a clone). `&'static T` is passed as is. Borrows inside `Option`,
 ///   slices, tuples and `Cow` are made owned the same way and lent back in their shape
-///   (`Option<&str>`, `&[&str]`, `(&str, u32)`, `Cow<'_, str>`); a struct with a lifetime is a
+///   (`Option<&str>`, `&[&str]`, `Vec<&str>`, `(&str, u32)`, `Cow<'_, str>`); a struct with a
+///   lifetime is a
 ///   compile error that says what to take instead. `impl AsRef<Path>` / `impl AsRef<str>` (also
 ///   `OsStr`, `CStr`, `[T]`) parameters are converted with `as_ref().to_owned()` when the twin
 ///   is called, and `impl Into<T>` ones with `into()`, so they accept borrows; so are those of
@@ -588,9 +589,9 @@ pub fn async_to_sync(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// # With `#[sync_to_async]`
 ///
 /// Both attributes go on the same fn, in either order, and the twin works: it runs the fn on a
-/// blocking thread, where the guard passes. Written above `#[sync_to_async(name = ...)]`,
-/// `#[sync_only]` reads the twin's name from it; written below, it cannot see it, so give it
-/// with `twin = ...`.
+/// blocking thread, where the guard passes. Its message names the twin that
+/// `#[sync_to_async(name = ...)]` gives, in either order; `twin = ...` names another async
+/// version (a hand-written one).
 ///
 /// Equivalent code without the macro:
 ///
