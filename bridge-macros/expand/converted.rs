@@ -14,3 +14,9 @@ where
 {
     path.as_ref().exists() && !user.into().is_empty()
 }
+
+/// A borrow of a type parameter bounded so, as std writes it: lent back as `&Path`.
+#[sync_to_async]
+pub fn depth<P: AsRef<Path> + ?Sized>(path: &P) -> usize {
+    path.as_ref().components().count()
+}

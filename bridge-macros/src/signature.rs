@@ -74,6 +74,10 @@ pub(crate) enum Pass {
     AsRef { target: Box<Type> },
     /// `impl Into<T>`: `into()`.
     Into { target: Box<Type> },
+    /// `&P` of a type parameter `P: AsRef<T>` (see `converted_generic`): `as_ref().to_owned()`,
+    /// lent back as `&T` where `P` may be unsized (`?Sized`), else as a borrow of the owned
+    /// value.
+    AsRefBorrowed { target: Box<Type>, unsized_: bool },
 }
 
 /// How a `&T` parameter is copied for the worker thread.
@@ -212,15 +216,25 @@ impl Pass {
                 quote!((#(#elems,)*))
             }
             Pass::Cow { elem } => quote!(::std::borrow::Cow<'static, #elem>),
-            Pass::AsRef { .. } | Pass::Into { .. } => self.converted_type().unwrap_or_default(),
+            Pass::AsRef { target } | Pass::AsRefBorrowed { target, .. } => {
+                quote!(<#target as ::std::borrow::ToOwned>::Owned)
+            }
+            Pass::Into { target } => target.to_token_stream(),
         }
     }
 
-    /// The type a parameter converted when the twin is called becomes: `PathBuf` for
-    /// `impl AsRef<Path>`, `String` for `impl Into<String>`.
+    /// What the sync fn's type parameter is when a parameter of it is converted (see
+    /// `converted_generic`): what it is converted to (`PathBuf` for `P: AsRef<Path>`, `String`
+    /// for `S: Into<String>`), or, for a `&P` whose `P` may be unsized, the target (`Path`).
     fn converted_type(&self) -> Option<TokenStream> {
         match self {
-            Pass::AsRef { target } => Some(quote!(<#target as ::std::borrow::ToOwned>::Owned)),
+            Pass::AsRefBorrowed {
+                target,
+                unsized_: true,
+            } => Some(target.to_token_stream()),
+            Pass::AsRef { target } | Pass::AsRefBorrowed { target, .. } => {
+                Some(quote!(<#target as ::std::borrow::ToOwned>::Owned))
+            }
             Pass::Into { target } => Some(target.to_token_stream()),
             _ => None,
         }
@@ -294,6 +308,11 @@ impl Pass {
                 )
             },
             Pass::Into { target } => quote!(::core::convert::Into::<#target>::into(#value)),
+            Pass::AsRefBorrowed { target, .. } => quote! {
+                <#target as ::std::borrow::ToOwned>::to_owned(
+                    ::core::convert::AsRef::<#target>::as_ref(#value),
+                )
+            },
         }
     }
 
@@ -305,6 +324,15 @@ impl Pass {
                 quote!(::core::clone::Clone::clone(#owned))
             }
             Pass::Move | Pass::AsRef { .. } | Pass::Into { .. } => owned,
+            Pass::AsRefBorrowed {
+                target,
+                unsized_: true,
+            } => {
+                let reference = if by_ref { owned } else { quote!(&#owned) };
+                quote!(::core::borrow::Borrow::<#target>::borrow(#reference))
+            }
+            Pass::AsRefBorrowed { .. } if by_ref => owned,
+            Pass::AsRefBorrowed { .. } => quote!(&#owned),
             Pass::ToOwned { elem } => {
                 let (first, last) = located_at(elem);
                 let path = quote_spanned!(first=> ::core::borrow::Borrow::<#elem>::borrow);
@@ -366,7 +394,10 @@ impl Param {
     /// `impl Trait` (which cannot be named, and gets a `Send` bound instead). `copier` says how
     /// a `&T` is copied (see [`Param::value`]).
     pub(crate) fn sent_type(&self, copier: Copier<'_>) -> TokenStream {
-        if matches!(self.pass, Pass::AsRef { .. } | Pass::Into { .. }) {
+        if matches!(
+            self.pass,
+            Pass::AsRef { .. } | Pass::Into { .. } | Pass::AsRefBorrowed { .. }
+        ) {
             return self.pass.owned(&self.ty, copier);
         }
         if contains_impl_trait(&self.ty) {
@@ -392,7 +423,11 @@ impl Param {
                 | Pass::Array { inner, .. }
                 | Pass::Option { inner, .. } => probes(inner, generics),
                 Pass::Tuple(elems) => elems.iter().any(|(_, pass)| probes(pass, generics)),
-                Pass::Move | Pass::Cow { .. } | Pass::AsRef { .. } | Pass::Into { .. } => false,
+                Pass::Move
+                | Pass::Cow { .. }
+                | Pass::AsRef { .. }
+                | Pass::Into { .. }
+                | Pass::AsRefBorrowed { .. } => false,
             }
         }
         probes(&self.pass, generics)
@@ -725,8 +760,18 @@ fn converted(ty: &Type) -> Option<Pass> {
 /// open<P: AsRef<Path>>(path: P)`, `fn greet<S: Into<String>>(name: S)`): its bounds, inline
 /// and in the where-clause, are those of a converted `impl Trait`, and it appears nowhere else
 /// in the signature, so that the sync fn can be called with the converted type in its place
-/// (`open::<PathBuf>`). Returns the parameter's name and how it crosses.
+/// (`open::<PathBuf>`). A borrow of one bounded by `AsRef` (`path: &P`, `P: AsRef<Path> +
+/// ?Sized`, as std writes it) is converted too, and lent back as `&Path` (`&PathBuf` where `P`
+/// must be sized). Returns the parameter's name and how it crosses.
 fn converted_generic(ty: &Type, sig: &Signature) -> Option<(Ident, Pass)> {
+    let (borrowed, ty) = match peel(ty) {
+        Type::Reference(TypeReference {
+            mutability: None,
+            elem,
+            ..
+        }) => (true, &**elem),
+        ty => (false, ty),
+    };
     let Type::Path(syn::TypePath {
         qself: None, path, ..
     }) = peel(ty)
@@ -766,7 +811,16 @@ fn converted_generic(ty: &Type, sig: &Signature) -> Option<(Ident, Pass)> {
     if mentions(sig.to_token_stream(), ident) != expected {
         return None;
     }
-    Some((ident.clone(), conversion(bounds)?))
+    // `?Sized`, which only a borrowed parameter's type may have.
+    let maybe_sized = |bound: &&syn::TypeParamBound| matches!(bound, syn::TypeParamBound::Trait(TraitBound { maybe: Some(_), path, .. }) if path.is_ident("Sized"));
+    let unsized_ = bounds.iter().any(maybe_sized);
+    bounds.retain(|bound| !maybe_sized(bound));
+    let pass = match (conversion(bounds)?, borrowed) {
+        (pass, false) if !unsized_ => pass,
+        (Pass::AsRef { target }, true) => Pass::AsRefBorrowed { target, unsized_ },
+        _ => return None,
+    };
+    Some((ident.clone(), pass))
 }
 
 /// The conversion that bounds call for: one `AsRef<T>` or `Into<T>` (see [`converted`]), and

@@ -48,6 +48,21 @@ where
     format!("{} x{times:?}", name.into())
 }
 
+/// A borrow of one, as std writes it (`P: AsRef<Path> + ?Sized`): converted too, and lent back
+/// as `&Path` (or, where `P` must be sized, as `&PathBuf`).
+#[sync_to_async]
+pub fn depth<P: AsRef<Path> + ?Sized>(path: &P) -> usize {
+    path.as_ref().components().count()
+}
+
+#[sync_to_async]
+pub fn depth_sized<P>(path: &P) -> usize
+where
+    P: AsRef<Path>,
+{
+    path.as_ref().components().count()
+}
+
 /// A type parameter that two parameters share is not converted: it crosses as it is, so it
 /// needs `Send + 'static` (pass owned values).
 #[sync_to_async]
@@ -152,6 +167,13 @@ async fn main() {
     let greeted = tokio::spawn(greet_async(name.as_str(), 2));
     drop(name);
     assert_eq!(greeted.await.unwrap(), "ada x2");
+    let nested = PathBuf::from("/a/b");
+    let depths = tokio::spawn(depth_async(&nested));
+    let sized = tokio::spawn(depth_sized_async(&nested));
+    drop(nested);
+    assert_eq!((depths.await.unwrap(), sized.await.unwrap()), (3, 3));
+    assert_eq!(depth_async("a/b/c").await, 3);
+    assert_eq!(depth_sized_async(&String::from("a")).await, 1);
     let joined = tokio::spawn(join_paths_async(PathBuf::from("/a"), PathBuf::from("b")));
     assert_eq!(joined.await.unwrap(), Path::new("/a/b"));
 
