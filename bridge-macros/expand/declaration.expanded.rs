@@ -25,11 +25,12 @@ pub fn read_to_string(
                     ::bridge_runtime::__private::send_cell::<
                         __bridge_twin::read_to_string,
                         std::io::Result<String>,
-                    >(
-                        std::fs::read_to_string(
+                    >({
+                        let __result: std::io::Result<String> = std::fs::read_to_string(
                             ::core::borrow::Borrow::<Path>::borrow(&__a0),
-                        ),
-                    )
+                        );
+                        __result
+                    })
                 },
             )
             .await

@@ -576,8 +576,18 @@ impl ToTokens for Twin<'_> {
         let marker = quote!(#marker_module::#twin);
         let (copier, probe_uses) = copier(self.params, &self.item.sig.generics, &private, &marker);
         let receiver_arg = fresh.ident("__self");
+        let declaration = matches!(self.form, Form::Declaration { .. });
         let args: Vec<Ident> = (0..self.params.len())
-            .map(|i| fresh.ident(&format!("__a{i}")))
+            .map(|i| {
+                let mut arg = fresh.ident(&format!("__a{i}"));
+                // A declaration's parameter types are the user's word against the wrapped fn's:
+                // an argument it does not take is reported at the parameter's type.
+                if declaration {
+                    let at = syn::spanned::Spanned::span(&self.params[i].ty);
+                    arg.set_span(arg.span().located_at(at));
+                }
+                arg
+            })
             .collect();
         let sent_error = self.sent_error_result();
         let never = signature::never_returns(&self.item.sig.output);
@@ -605,6 +615,17 @@ impl ToTokens for Twin<'_> {
         let body = match sent_error {
             Some(_) => quote!(#private::sent_error(#body)),
             None => body,
+        };
+        // So is a declaration's return type: what the wrapped fn returns must be it, and a
+        // mismatch is reported against the declared type ("expected due to this").
+        let body = if declaration {
+            let result = fresh.ident("__result");
+            quote!({
+                let #result: #returned = #body;
+                #result
+            })
+        } else {
+            body
         };
         let site_name = self.site_name();
         let site_new = match &self.args.limit {
