@@ -620,11 +620,81 @@ pub(crate) fn return_type(output: &ReturnType) -> TokenStream {
 
 /// The `T` of a return type `Result<T, Box<dyn Error>>` whose error is not `Send`: the most
 /// common legacy error type, which cannot cross threads as it is. The twin returns
-/// `Result<T, SentError>` instead, the error converted on the worker thread.
-pub(crate) fn boxed_error_result(output: &ReturnType) -> Option<&Type> {
+/// `Result<T, SentError>` instead, the error converted on the worker thread. Written out, or
+/// through an alias that the fn's own module defines (`type Result<T> =
+/// std::result::Result<T, Box<dyn Error>>`, read from the source: see
+/// `crate::context::module_items`).
+pub(crate) fn boxed_error_result(output: &ReturnType) -> Option<Type> {
     let ReturnType::Type(_, ty) = output else {
         return None;
     };
+    match boxed_error_ok(ty) {
+        Some(ok) => Some(ok.clone()),
+        None => aliased_boxed_error_ok(ty),
+    }
+}
+
+/// The `T` of `ty` if it is an alias of `Result<T, Box<dyn Error>>` defined in the module,
+/// used with at most one type argument (`Result<User>`, `BoxResult<()>`, `Res`), the alias
+/// without `#[cfg]`.
+fn aliased_boxed_error_ok(ty: &Type) -> Option<Type> {
+    let Type::Path(syn::TypePath {
+        qself: None, path, ..
+    }) = peel(ty)
+    else {
+        return None;
+    };
+    let [segment] = path.segments.iter().collect::<Vec<_>>()[..] else {
+        return None;
+    };
+    let args: Vec<&Type> = match &segment.arguments {
+        syn::PathArguments::None => Vec::new(),
+        syn::PathArguments::AngleBracketed(args) => args
+            .args
+            .iter()
+            .map(|arg| match arg {
+                syn::GenericArgument::Type(ty) => Some(ty),
+                _ => None,
+            })
+            .collect::<Option<_>>()?,
+        syn::PathArguments::Parenthesized(_) => return None,
+    };
+    if args.len() > 1 {
+        return None;
+    }
+    let name = segment.ident.unraw().to_string();
+    let items = crate::context::module_items(&format!("type {name}"))?;
+    let conditional = |attrs: &[Attribute]| {
+        attrs
+            .iter()
+            .any(|attr| attr.path().is_ident("cfg") || attr.path().is_ident("cfg_attr"))
+    };
+    let alias = items.iter().find_map(|item| match item {
+        syn::Item::Type(alias) if alias.ident == name && !conditional(&alias.attrs) => Some(alias),
+        _ => None,
+    })?;
+    let params: Vec<&Ident> = alias
+        .generics
+        .type_params()
+        .map(|param| &param.ident)
+        .collect();
+    if params.len() != args.len() || alias.generics.params.len() != params.len() {
+        return None;
+    }
+    let ok = boxed_error_ok(&alias.ty)?;
+    match (params.first(), args.first()) {
+        // `type Result<T> = Result<T, Box<dyn Error>>`, used as `Result<User>`.
+        (Some(param), Some(arg)) if matches!(peel(ok), Type::Path(path) if path.qself.is_none() && path.path.is_ident(*param)) => {
+            Some((*arg).clone())
+        }
+        // `type Res = Result<(), Box<dyn Error>>`.
+        (None, None) => Some(ok.clone()),
+        _ => None,
+    }
+}
+
+/// The `T` of `Result<T, Box<dyn Error>>` (see [`boxed_error_result`]).
+fn boxed_error_ok(ty: &Type) -> Option<&Type> {
     let [ok, error] = type_args(ty, "Result")?[..] else {
         return None;
     };

@@ -24,7 +24,7 @@ use std::ops::{Deref, DerefMut};
     label = "not `Send`",
     note = "an async twin runs the sync fn on a blocking thread: its arguments and its result cross threads",
     note = "use a `Send` type here (`Arc` instead of `Rc`, `Box<dyn Trait + Send>` instead of `Box<dyn Trait>`), or keep this fn sync-only",
-    note = "a `Result<T, Box<dyn Error>>` written out in the signature (not through an alias such as `type Result<T> = ...`) needs no change: the twin returns `Result<T, bridge_runtime::SentError>`, converted on the worker thread"
+    note = "a `Result<T, Box<dyn Error>>` needs no change where the signature writes it out, or names an alias defined in the same module (`type Result<T> = ...`): the twin returns `Result<T, bridge_runtime::SentError>`, converted on the worker thread; an alias from another module cannot be read, so write the type out"
 )]
 pub trait Sendable<Twin>: Send {}
 
@@ -63,7 +63,7 @@ impl<T: Sync, Handle> SyncObject<Handle> for T {}
     label = "not `Send`",
     note = "a handle's method runs the sync method on another thread: its arguments and its result cross threads",
     note = "use a `Send` type here (`Arc` instead of `Rc`, `Box<dyn Trait + Send>` instead of `Box<dyn Trait>`), or leave the method out of the handle with `#[sync_to_async(skip)]`",
-    note = "a `Result<T, Box<dyn Error>>` written out in the signature (not through an alias such as `type Result<T> = ...`) needs no change: the async method returns `Result<T, bridge_runtime::SentError>`, converted on the worker thread"
+    note = "a `Result<T, Box<dyn Error>>` needs no change where the signature writes it out, or names an alias defined in the same module (`type Result<T> = ...`): the async method returns `Result<T, bridge_runtime::SentError>`, converted on the worker thread; an alias from another module cannot be read, so write the type out"
 )]
 pub trait MethodSendable<Handle, Method>: Send {}
 

@@ -431,7 +431,7 @@ impl TraitTwin<'_> {
         let never = signature::never_returns(&sig.output);
         let boxed_error = signature::boxed_error_result(&sig.output);
         let krate = &self.options.runtime;
-        let output = match (&sig.output, boxed_error) {
+        let output = match (&sig.output, &boxed_error) {
             _ if never => quote!(::core::convert::Infallible),
             (_, Some(ok)) => quote!(::core::result::Result<#ok, #krate::SentError>),
             (ReturnType::Default, None) => quote!(()),
