@@ -963,6 +963,20 @@ fn shape(ty: &Type) -> Result<Pass, (TokenStream, &'static str)> {
         Type::Reference(TypeReference {
             mutability: Some(token),
             and_token,
+            elem,
+            ..
+        }) if matches!(peel(elem), Type::TraitObject(_)) => Err((
+            quote!(#and_token #token),
+            "a `&mut dyn Trait` parameter cannot be bridged: the worker thread would call it \
+             through a borrow the caller cannot hold across threads. For a legacy trait, \
+             `#[sync_to_async(trait = AsyncName)]` on the trait makes an async counterpart and \
+             a handle that owns the object (`AsyncNameHandle::from_box(boxed)` for a \
+             `Box<dyn Trait + Send>`), which async code calls instead of this fn; or take \
+             `Box<dyn Trait + Send>` by value and return it",
+        )),
+        Type::Reference(TypeReference {
+            mutability: Some(token),
+            and_token,
             ..
         }) => Err((quote!(#and_token #token), MUT_BORROW)),
         Type::Reference(reference) => {

@@ -11,4 +11,14 @@ async fn callers(buffer: &mut Vec<u8>) {
     append_line_async(buffer, "async").await;
 }
 
+pub trait Repository {
+    fn put(&mut self, id: u64);
+}
+
+// A trait object behind `&mut`: the message points at `trait =`.
+#[sync_to_async]
+pub fn store(repo: &mut dyn Repository, id: u64) {
+    repo.put(id);
+}
+
 fn main() {}
