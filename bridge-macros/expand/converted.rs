@@ -5,8 +5,7 @@ pub fn read_len(path: impl AsRef<Path>, name: impl Into<String> + Send, tag: &st
     std::fs::metadata(path).map_or(0, |meta| meta.len() as usize) + name.into().len() + tag.len()
 }
 
-/// The same with named type parameters, which cross threads converted (`PathBuf`, `String`)
-/// and are passed to the fn as such: `P` takes no `Send + 'static`, and `S`'s `Send` stays.
+/// Named type parameters taken by value cross as they are, with `Send + 'static`.
 #[sync_to_async]
 pub fn open_as<P: AsRef<Path>, S>(path: P, user: S) -> bool
 where

@@ -760,7 +760,7 @@ fn param(
     place: Place,
     errors: &mut Errors,
 ) -> Option<Param> {
-    let converted = converted(&arg.ty).or_else(|| Some(converted_generic(&arg.ty, sig)?.1));
+    let converted = converted(&arg.ty, sig).or_else(|| Some(converted_generic(&arg.ty, sig)?.1));
     if let Some(pass) = converted {
         // Converted when the twin is called: the twin takes what the fn takes, as written.
         return Some(Param {
@@ -798,12 +798,13 @@ fn param(
 /// Whether a parameter of type `ty` of `sig` is converted when the twin is called (see
 /// [`converted`] and [`converted_generic`]).
 pub(crate) fn converted_param(ty: &Type, sig: &Signature) -> bool {
-    converted(ty).is_some() || converted_generic(ty, sig).is_some()
+    converted(ty, sig).is_some() || converted_generic(ty, sig).is_some()
 }
 
 /// The type parameters of `sig` that the twin converts when it is called (see
-/// [`converted_generic`]), each with the type the sync fn is then called with (`PathBuf` for
-/// `P: AsRef<Path>`): the twin neither bounds them by `Send + 'static` nor captures them.
+/// [`converted_generic`]), each with the type the sync fn is then called with (`Path` for
+/// `path: &P`, `P: AsRef<Path> + ?Sized`): the twin does not bound them by `Send + 'static`,
+/// since no value of theirs crosses threads.
 pub(crate) fn converted_generics(sig: &Signature) -> Vec<(Ident, TokenStream)> {
     sig.inputs
         .iter()
@@ -819,28 +820,31 @@ pub(crate) fn converted_generics(sig: &Signature) -> Vec<(Ident, TokenStream)> {
 /// `impl AsRef<T>` for a `T` whose owned form is `AsRef<T>` as well (`str`, `Path`, `OsStr`,
 /// `CStr`, a slice), and `impl Into<T>` for an owned `T`, each with nothing more than
 /// `Send`, `Sync`, `Unpin` or `'static` beside it (which the converted value has).
-fn converted(ty: &Type) -> Option<Pass> {
+fn converted(ty: &Type, sig: &Signature) -> Option<Pass> {
     let Type::ImplTrait(ty) = peel(ty) else {
         return None;
     };
-    conversion(&ty.bounds)
+    conversion(&ty.bounds, sig)
 }
 
-/// A parameter whose type is a type parameter of `sig` that is converted the same way (`fn
-/// open<P: AsRef<Path>>(path: P)`, `fn greet<S: Into<String>>(name: S)`): its bounds, inline
-/// and in the where-clause, are those of a converted `impl Trait`, and it appears nowhere else
-/// in the signature, so that the sync fn can be called with the converted type in its place
-/// (`open::<PathBuf>`). A borrow of one bounded by `AsRef` (`path: &P`, `P: AsRef<Path> +
-/// ?Sized`, as std writes it) is converted too, and lent back as `&Path` (`&PathBuf` where `P`
-/// must be sized). Returns the parameter's name and how it crosses.
+/// A borrow of a type parameter of `sig` bounded like a converted `impl AsRef<T>` (`path: &P`,
+/// `P: AsRef<Path> + ?Sized`, as std writes it), inline or in the where-clause, which appears
+/// nowhere else in the signature: it is copied as the `PathBuf` it refers to when the twin is
+/// called, and lent back as `&Path`, the fn called as `open::<Path>` (or as `&PathBuf`, with
+/// `open::<PathBuf>`, where `P` must be sized). Returns the parameter's name and how it
+/// crosses.
+///
+/// A type parameter taken by value (`path: P`) is not converted: the value may matter beyond
+/// its path (a temporary file deleted when it is dropped), so it crosses as it is, and needs
+/// `Send + 'static`.
 fn converted_generic(ty: &Type, sig: &Signature) -> Option<(Ident, Pass)> {
-    let (borrowed, ty) = match peel(ty) {
-        Type::Reference(TypeReference {
-            mutability: None,
-            elem,
-            ..
-        }) => (true, &**elem),
-        ty => (false, ty),
+    let Type::Reference(TypeReference {
+        mutability: None,
+        elem: ty,
+        ..
+    }) = peel(ty)
+    else {
+        return None;
     };
     let Type::Path(syn::TypePath {
         qself: None, path, ..
@@ -885,17 +889,19 @@ fn converted_generic(ty: &Type, sig: &Signature) -> Option<(Ident, Pass)> {
     let maybe_sized = |bound: &&syn::TypeParamBound| matches!(bound, syn::TypeParamBound::Trait(TraitBound { maybe: Some(_), path, .. }) if path.is_ident("Sized"));
     let unsized_ = bounds.iter().any(maybe_sized);
     bounds.retain(|bound| !maybe_sized(bound));
-    let pass = match (conversion(bounds)?, borrowed) {
-        (pass, false) if !unsized_ => pass,
-        (Pass::AsRef { target }, true) => Pass::AsRefBorrowed { target, unsized_ },
-        _ => return None,
+    let Pass::AsRef { target } = conversion(bounds, sig)? else {
+        return None;
     };
-    Some((ident.clone(), pass))
+    Some((ident.clone(), Pass::AsRefBorrowed { target, unsized_ }))
 }
 
 /// The conversion that bounds call for: one `AsRef<T>` or `Into<T>` (see [`converted`]), and
-/// nothing but `Send`, `Sync`, `Unpin` and `'static` beside it.
-fn conversion<'a>(bounds: impl IntoIterator<Item = &'a syn::TypeParamBound>) -> Option<Pass> {
+/// nothing but `Send`, `Sync`, `Unpin` and `'static` beside it. A slice of a type that names
+/// a type parameter of `sig` (`AsRef<[T]>`) is not converted: its copy would need `T: Clone`.
+fn conversion<'a>(
+    bounds: impl IntoIterator<Item = &'a syn::TypeParamBound>,
+    sig: &Signature,
+) -> Option<Pass> {
     let mut conversion = None;
     for bound in bounds {
         match bound {
@@ -929,10 +935,21 @@ fn conversion<'a>(bounds: impl IntoIterator<Item = &'a syn::TypeParamBound>) -> 
                 if find_borrow(target).is_some() || contains_impl_trait(target) {
                     return None;
                 }
+                if let Type::Slice(slice) = peel(target) {
+                    let element = slice.elem.to_token_stream().to_string();
+                    let generic = sig.generics.type_params().any(|param| {
+                        element
+                            .split(|c: char| !c.is_alphanumeric() && c != '_')
+                            .any(|word| param.ident == word)
+                    });
+                    if generic {
+                        return None;
+                    }
+                }
                 let target = Box::new(target.clone());
                 conversion = Some(if last.ident == "AsRef" && always_owned(&target) {
                     Pass::AsRef { target }
-                } else if last.ident == "Into" {
+                } else if last.ident == "Into" && sendable_std(&target) {
                     Pass::Into { target }
                 } else {
                     return None;
@@ -942,6 +959,42 @@ fn conversion<'a>(bounds: impl IntoIterator<Item = &'a syn::TypeParamBound>) -> 
         }
     }
     conversion
+}
+
+/// Whether `ty` is a standard owned type that is `Send` whatever else holds (`String`,
+/// `PathBuf`, a number, a `Vec` or `Box` of those): what an `impl Into<T>` is converted to when
+/// the twin is called, since the converted value crosses threads. Any other `T` (an `Rc<str>`,
+/// a type of the user's) is left to cross as the `impl Into<T>` it was, and converted on the
+/// worker thread by the fn itself.
+fn sendable_std(ty: &Type) -> bool {
+    const OWNED: &[&str] = &[
+        "String", "PathBuf", "OsString", "CString", "str", "u8", "u16", "u32", "u64", "u128",
+        "usize", "i8", "i16", "i32", "i64", "i128", "isize", "f32", "f64", "bool", "char",
+    ];
+    match peel(ty) {
+        Type::Tuple(tuple) => tuple.elems.iter().all(sendable_std),
+        // In a `Box<[u8]>`.
+        Type::Slice(slice) => sendable_std(&slice.elem),
+        Type::Path(syn::TypePath {
+            qself: None, path, ..
+        }) => {
+            let Some(last) = path.segments.last() else {
+                return false;
+            };
+            match &last.arguments {
+                syn::PathArguments::None => OWNED.iter().any(|name| last.ident == name),
+                syn::PathArguments::AngleBracketed(args)
+                    if last.ident == "Vec" || last.ident == "Box" =>
+                {
+                    args.args.iter().all(
+                        |arg| matches!(arg, syn::GenericArgument::Type(ty) if sendable_std(ty)),
+                    )
+                }
+                _ => false,
+            }
+        }
+        _ => false,
+    }
 }
 
 /// Why a `&mut` parameter cannot be bridged, and what a fn can do instead (a handle's method

@@ -161,15 +161,14 @@ pub(super) fn owning_future(output: &TokenStream, captures: Option<&[Ident]>) ->
 }
 
 /// The type and const parameters of `sig`, after `outer` (an `impl` block's), for a twin's
-/// `use<..>`; `None` where a parameter is `impl Trait`, which `use<..>` cannot name, or a type
-/// parameter the twin converts, which `use<..>` would have to name, and which may be a borrow
-/// (the future then captures every lifetime in scope, and is still `'static`).
+/// `use<..>`; `None` where a parameter is `impl Trait`, which `use<..>` cannot name (its
+/// future then captures every lifetime in scope, and is still `'static`).
 pub(super) fn captures(mut outer: Vec<Ident>, sig: &Signature) -> Option<Vec<Ident>> {
     let impl_param = sig.inputs.iter().any(|arg| match arg {
         syn::FnArg::Typed(arg) => crate::signature::contains_impl_trait(&arg.ty),
         syn::FnArg::Receiver(_) => false,
     });
-    if impl_param || !crate::signature::converted_generics(sig).is_empty() {
+    if impl_param {
         return None;
     }
     outer.extend(sig.generics.params.iter().filter_map(|param| match param {

@@ -33,8 +33,17 @@ fn greeting(name: String) -> impl Display + Send + 'static {
     format!("hello {name}")
 }
 
+/// `impl Into<T>` of a `T` that is not `Send` crosses as it is (a `String` here), converted by
+/// the fn on the worker thread.
+#[sync_to_async]
+fn intern(text: impl Into<std::rc::Rc<str>>) -> usize {
+    let interned: std::rc::Rc<str> = text.into();
+    interned.len()
+}
+
 fn main() {
     futures_executor::block_on(async {
+        assert_eq!(intern_async(String::from("abc")).await, 3);
         assert_eq!(show_async(7).await, "7");
         assert_eq!(show_all_async(vec![1.5, 2.0], ", ").await, "1.5, 2");
         assert_eq!(

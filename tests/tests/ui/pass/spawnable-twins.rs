@@ -1,6 +1,6 @@
 //! A twin's future owns its arguments: borrowed ones are copied when the twin is called, and
 //! `impl AsRef<Path>` / `impl AsRef<str>` / `impl AsRef<[u8]>` / `impl Into<String>` ones (and
-//! named type parameters bounded so) are converted then, so `tokio::spawn(twin(&local))` works like `spawn_blocking`, and the local
+//! `&P` of a `P: AsRef<Path> + ?Sized`) are converted then, so `tokio::spawn(twin(&local))` works like `spawn_blocking`, and the local
 //! may be dropped right after. The future's type captures no lifetime of a parameter, so a
 //! closure that borrows its own argument can return it. A handle's methods are spawnable too:
 //! the future holds a clone of the handle.
@@ -33,11 +33,28 @@ pub fn rename(id: u64, name: impl Into<String>) -> String {
     format!("{id}: {}", name.into())
 }
 
-/// Named type parameters bounded like those (`P: AsRef<Path>`, `S: Into<String>`, inline or
-/// in the where-clause) are converted the same way when they appear in one parameter only.
+/// A named type parameter taken by value crosses as it is (it needs `Send + 'static`): the
+/// value may matter beyond its path, as a temporary file deleted on drop does, and it lives
+/// until the fn is done with it.
 #[sync_to_async]
 pub fn read_config<P: AsRef<Path>>(path: P) -> String {
+    assert!(path.as_ref().exists(), "the guard lives until the call is done");
     path.as_ref().display().to_string()
+}
+
+/// A path that exists only as long as its guard does.
+pub struct TempPath(PathBuf);
+
+impl AsRef<Path> for TempPath {
+    fn as_ref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempPath {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
 }
 
 #[sync_to_async]
@@ -48,8 +65,9 @@ where
     format!("{} x{times:?}", name.into())
 }
 
-/// A borrow of one, as std writes it (`P: AsRef<Path> + ?Sized`): converted too, and lent back
-/// as `&Path` (or, where `P` must be sized, as `&PathBuf`).
+/// A borrow of a type parameter bounded by `AsRef`, as std writes it (`P: AsRef<Path> +
+/// ?Sized`): copied when the twin is called, and lent back as `&Path` (or, where `P` must be
+/// sized, as `&PathBuf`).
 #[sync_to_async]
 pub fn depth<P: AsRef<Path> + ?Sized>(path: &P) -> usize {
     path.as_ref().components().count()
@@ -61,13 +79,6 @@ where
     P: AsRef<Path>,
 {
     path.as_ref().components().count()
-}
-
-/// A type parameter that two parameters share is not converted: it crosses as it is, so it
-/// needs `Send + 'static` (pass owned values).
-#[sync_to_async]
-pub fn join_paths<P: AsRef<Path>>(a: P, b: P) -> PathBuf {
-    a.as_ref().join(b)
 }
 
 /// A generic fn: its type parameter still needs `Send + 'static`.
@@ -116,7 +127,7 @@ impl Store {
         self.entries.len()
     }
 
-    pub fn import<P: AsRef<Path>>(&mut self, path: P) -> usize {
+    pub fn import<P: AsRef<Path> + ?Sized>(&mut self, path: &P) -> usize {
         self.entries.push(path.as_ref().display().to_string());
         self.entries.len()
     }
@@ -158,14 +169,12 @@ async fn main() {
     assert_eq!(renamed.await.unwrap(), "1: ada");
     assert_eq!(rename_async(2, String::from("grace")).await, "2: grace");
 
-    let config = PathBuf::from("/etc/app.toml");
-    let read = tokio::spawn(read_config_async(&config));
-    drop(config);
-    assert_eq!(read.await.unwrap(), "/etc/app.toml");
-    assert_eq!(read_config_async("a.toml").await, "a.toml");
-    let name = String::from("ada");
-    let greeted = tokio::spawn(greet_async(name.as_str(), 2));
-    drop(name);
+    let file = std::env::temp_dir().join(format!("bridge-spawnable-{}", std::process::id()));
+    std::fs::write(&file, "x").unwrap();
+    let read = tokio::spawn(read_config_async(TempPath(file.clone())));
+    assert_eq!(read.await.unwrap(), file.display().to_string());
+    assert!(!file.exists(), "the guard was dropped after the call");
+    let greeted = tokio::spawn(greet_async("ada", 2));
     assert_eq!(greeted.await.unwrap(), "ada x2");
     let nested = PathBuf::from("/a/b");
     let depths = tokio::spawn(depth_async(&nested));
@@ -174,8 +183,6 @@ async fn main() {
     assert_eq!((depths.await.unwrap(), sized.await.unwrap()), (3, 3));
     assert_eq!(depth_async("a/b/c").await, 3);
     assert_eq!(depth_sized_async(&String::from("a")).await, 1);
-    let joined = tokio::spawn(join_paths_async(PathBuf::from("/a"), PathBuf::from("b")));
-    assert_eq!(joined.await.unwrap(), Path::new("/a/b"));
 
     let label = String::from("answer");
     let described = tokio::spawn(describe_async(42, &label));
@@ -193,7 +200,10 @@ async fn main() {
     let (buffer, label) = filled.await.unwrap();
     assert_eq!((buffer.0.len(), label.as_str()), (3, "x"));
 
-    // The future does not borrow `realm`, so the closure may return it.
+    // The future does not borrow `realm`, so the closure may return it (also where a `&P` is
+    // copied).
+    let depth_of = |path: PathBuf| depth_async(&path);
+    assert_eq!(tokio::spawn(depth_of(PathBuf::from("x/y"))).await.unwrap(), 2);
     let fetch = |realm: String| fetch_user_async(8, &realm);
     let tasks: Vec<_> = ["us", "eu"]
         .into_iter()
