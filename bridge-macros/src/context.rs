@@ -56,21 +56,50 @@ pub(crate) fn of_call_site() -> Context {
 }
 
 /// The items of the module the attribute being expanded is written in (its file, or the
-/// `mod name { ... }` blocks around it), parsed from the source, if that source mentions `name`
-/// at all: for the checks that need the item's neighbours (a twin's name already taken, a
-/// handle made twice). `None` where the source cannot be read or parsed, where the attribute
-/// is in a fn body or any other block, and where a module on the way has a twin of the same
-/// name (`#[cfg]`'d alternatives).
-pub(crate) fn module_items(name: &str) -> Option<Vec<syn::Item>> {
+/// `mod name { ... }` blocks around it), parsed from the source, if `worth_it` says the source
+/// may hold what is looked for: for the checks that need the item's neighbours (a twin's name
+/// already taken, a handle made twice, an alias). Parsing is the cost (a file with hundreds of
+/// attributes would be parsed once per attribute), so `worth_it` looks at the text first, and a
+/// check that finds nothing there costs one read of the file. `None` where the source cannot
+/// be read or parsed, where the attribute is in a fn body, in any block other than a module or
+/// in a macro's arguments, and where a module on the way has a twin of the same name
+/// (`#[cfg]`'d alternatives).
+pub(crate) fn module_items(worth_it: impl Fn(&str) -> bool) -> Option<Vec<syn::Item>> {
     if !proc_macro::is_available() {
         return None;
     }
     let span = proc_macro::Span::call_site();
     let source = std::fs::read_to_string(span.local_file()?).ok()?;
-    if !source.contains(name) {
+    if !worth_it(&source) {
         return None;
     }
     items_at(&source, span.line(), span.column())
+}
+
+/// How many times `source` holds `words` one after another, as separate tokens (whitespace
+/// between them or not, nothing else; the last not followed by an identifier character):
+/// `occurrences(source, &["handle", "=", "AsyncStore"])`. A cheap look at the text before
+/// [`module_items`] parses it.
+pub(crate) fn occurrences(source: &str, words: &[&str]) -> usize {
+    let Some((first, rest)) = words.split_first() else {
+        return 0;
+    };
+    let ident = |c: char| c.is_alphanumeric() || c == '_';
+    source
+        .match_indices(first)
+        .filter(|(at, _)| !source[..*at].ends_with(ident))
+        .filter(|(at, _)| {
+            let mut tail = &source[at + first.len()..];
+            for word in rest {
+                tail = tail.trim_start();
+                match tail.strip_prefix(word) {
+                    Some(after) => tail = after,
+                    None => return false,
+                }
+            }
+            !tail.starts_with(ident)
+        })
+        .count()
 }
 
 /// The items of the module around `line`, `column` of `source` (see [`module_items`]).
@@ -137,13 +166,27 @@ fn offset_of(source: &str, line: usize, column: usize) -> Option<usize> {
 
 /// The headers of the `{ ... }` blocks still open at the end of `text`, outermost first: what
 /// was written since the end of the previous item or statement, comments left out and strings
-/// emptied. `None` if `text` ends inside a comment or a literal.
+/// emptied. `None` if `text` ends inside a comment or a literal, or inside a `( ... )` or
+/// `[ ... ]` (the arguments of a macro, whose expansion may put the item anywhere).
+///
+/// A brace opened where an expression goes (`impl Buf<{ 2 * 2 }>`, after `<`, `,`, `=`, `(` or
+/// `[`) is a block inside the header, which goes on after it. A first line `#!...` (not `#![`)
+/// is a shebang, not code.
 fn enclosing_headers(text: &str) -> Option<Vec<String>> {
+    let text = match text.strip_prefix("#!") {
+        Some(rest) if !rest.trim_start().starts_with('[') => {
+            &text[text.find('\n').unwrap_or(text.len())..]
+        }
+        _ => text,
+    };
     let chars: Vec<char> = text.chars().collect();
     let mut open: Vec<String> = Vec::new();
     let mut header = String::new();
     // `(` and `[` open in the header: a `;` inside them (`[u8; 4]`) does not end it.
     let mut nested = 0usize;
+    // The `(` and `[` still open, braces or not: the end of `text` inside one is in a macro's
+    // arguments (or an expression), where no item's place can be told.
+    let mut groups = 0usize;
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
@@ -215,24 +258,31 @@ fn enclosing_headers(text: &str) -> Option<Vec<String>> {
                 nested = 0;
             }
             '}' => {
-                open.pop();
+                let closed = open.pop().unwrap_or_default();
                 header.clear();
                 nested = 0;
+                // A block in an expression's place: the header it was in goes on.
+                if closed.trim_end().ends_with(['<', ',', '=', '(', '[']) {
+                    header = closed;
+                    header.push_str("{}");
+                }
             }
             ';' if nested == 0 => header.clear(),
             '(' | '[' => {
                 nested += 1;
+                groups += 1;
                 header.push(c);
             }
             ')' | ']' => {
                 nested = nested.saturating_sub(1);
+                groups = groups.saturating_sub(1);
                 header.push(c);
             }
             _ => header.push(c),
         }
         i += 1;
     }
-    Some(open)
+    (groups == 0).then_some(open)
 }
 
 /// Skips a string whose body starts at `i`; returns the index after its closing quote.
@@ -634,6 +684,57 @@ mod tests {
         assert_eq!(at_marker("unsafe extern \"C\" {\n#[here]"), Context::Extern);
         assert_eq!(at_marker("extern {\n#[here]"), Context::Extern);
         assert_eq!(at_marker("extern \"C\" fn f() {\n#[here]"), Context::Module);
+    }
+
+    #[test]
+    fn macro_arguments_and_odd_headers() {
+        // In a macro's parentheses or brackets, the expansion decides: unknown.
+        assert_eq!(
+            at_marker("keep!(\n    impl Db {\n        #[here]\n        fn f() {}\n    }\n);"),
+            Context::Unknown
+        );
+        assert_eq!(
+            at_marker("in_module!(inner, #[here] pub fn fetch() {});"),
+            Context::Unknown
+        );
+        assert_eq!(
+            at_marker("scoped![\n#[here]\nfn f() {}\n];"),
+            Context::Unknown
+        );
+        // Balanced groups before are fine.
+        assert_eq!(
+            at_marker("fn a(x: [u8; 4]) { g(|| { 1 }); }\n#[here]\nfn f() {}"),
+            Context::Module
+        );
+        // A const block in the header.
+        assert_eq!(
+            at_marker("impl Buf<{ 2 * 2 }> {\n    #[here]\n    fn f() {}\n}"),
+            impl_of("Buf")
+        );
+        // A shebang line.
+        assert_eq!(
+            at_marker("#!/usr/bin/env run-cargo-script\nimpl Db {\n#[here]"),
+            impl_of("Db")
+        );
+        assert_eq!(
+            at_marker("#![allow(dead_code)]\nimpl Db {\n#[here]"),
+            impl_of("Db")
+        );
+        assert_eq!(
+            neighbours("in_module!(inner, #[here] pub fn fetch() {});\nfn fetch_async() {}"),
+            None
+        );
+    }
+
+    #[test]
+    fn occurrences_of_words() {
+        use super::occurrences;
+        let source = "#[a(handle = AsyncStore)] x #[a(handle=AsyncStore, limit = 2)] \
+                      handle = AsyncStoreX; myhandle = AsyncStore; fn fetch_async() {}";
+        assert_eq!(occurrences(source, &["handle", "=", "AsyncStore"]), 2);
+        assert_eq!(occurrences(source, &["fn", "fetch_async"]), 1);
+        assert_eq!(occurrences(source, &["fn", "fetch"]), 0);
+        assert_eq!(occurrences(source, &[]), 0);
     }
 
     #[test]

@@ -179,12 +179,13 @@ use proc_macro::TokenStream;
 ///
 /// - `&self` and `&mut self` methods become `async fn(&self, ...)` on the handle. Parameters and
 ///   results follow the rules of twins (`&T` copied with `ToOwned`, every value `Send`).
-/// - Associated fns that return `Self`, `Result<Self, E>` (also through an alias whose name
-///   ends in `Result`: `io::Result<Self>`, `StoreResult<Self>`) or `Option<Self>` are
-///   constructors: their async versions return the handle (with `thread_sensitive`, the object
-///   is built on its own new thread), and `Result<Self, Box<dyn Error>>` becomes
-///   `Result<Self, SentError>`. Any other type of yours around `Self` (`Fallible<Self>`) is an
-///   error, since bridge cannot tell whether it is a `Result`. Other associated fns have no object, so they run where a twin would: on a
+/// - Associated fns that return `Self`, `Result<Self, E>` or `Option<Self>` are constructors:
+///   their async versions return the handle (with `thread_sensitive`, the object is built on its
+///   own new thread), and `Result<Self, Box<dyn Error>>` becomes `Result<Self, SentError>`. So
+///   are those that return an alias of `Result` or `Option` that the module defines (read from
+///   the source), or, defined elsewhere, one named like a `Result` (`io::Result<Self>`,
+///   `StoreResult<Self>`); a struct of the module named so (`SearchResult<Self>`) is a plain
+///   value. Other associated fns have no object, so they run where a twin would: on a
 ///   blocking thread, or, with `thread_sensitive`, where a `#[sync_to_async(thread_sensitive)]`
 ///   twin runs (the current scope's thread, or the global one).
 /// - `AsyncStore::from(store)` adopts an existing object. Sync code reaches the same object with

@@ -663,7 +663,9 @@ fn aliased_boxed_error_ok(ty: &Type) -> Option<Type> {
         return None;
     }
     let name = segment.ident.unraw().to_string();
-    let items = crate::context::module_items(&format!("type {name}"))?;
+    let items = crate::context::module_items(|source| {
+        crate::context::occurrences(source, &["type", &name]) > 0
+    })?;
     let conditional = |attrs: &[Attribute]| {
         attrs
             .iter()

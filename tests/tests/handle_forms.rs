@@ -386,8 +386,15 @@ impl Settings {
 #[derive(Debug, Default)]
 pub struct LocalSettings(HashMap<String, String>);
 
-/// A legacy alias of `Result`, named like one.
+/// A legacy alias of `Result`, named like one, and one that is not: both read from the source.
 pub type SettingsResult<T> = Result<T, String>;
+pub type Fallible<T> = Result<T, String>;
+
+/// A struct named like a `Result`, which is not one: a fn returning it is no constructor.
+#[derive(Debug)]
+pub struct SearchResult<T> {
+    pub hits: Vec<T>,
+}
 
 #[sync_to_async(handle = AsyncLocalSettings, thread_sensitive)]
 impl LocalSettings {
@@ -399,6 +406,16 @@ impl LocalSettings {
         Settings::load(text)
             .map(|settings| LocalSettings(settings.values))
             .map_err(|error| error.to_string())
+    }
+
+    pub fn strict(text: &str) -> Fallible<Self> {
+        Self::parse(text)
+    }
+
+    pub fn search(text: &str) -> SearchResult<Self> {
+        SearchResult {
+            hits: Self::parse(text).into_iter().collect(),
+        }
     }
 
     pub fn get(&self, key: &str) -> Option<String> {
@@ -452,4 +469,11 @@ async fn constructors_returning_a_boxed_error_or_an_alias_build_the_handle() {
     assert_eq!(deadline(parsed.get("k")).await.as_deref(), Some("v"));
     let bad: String = deadline(AsyncLocalSettings::parse("k")).await.unwrap_err();
     assert_eq!(bad, "a line without `=`");
+    // An alias of the module, whatever its name, is read from the source.
+    let strict: AsyncLocalSettings = deadline(AsyncLocalSettings::strict("a=b")).await.unwrap();
+    assert_eq!(deadline(strict.get("a")).await.as_deref(), Some("b"));
+    // A struct named like a `Result` is a plain value: the objects, not handles.
+    let found: SearchResult<LocalSettings> = deadline(AsyncLocalSettings::search("x=y")).await;
+    assert_eq!(found.hits.len(), 1);
+    assert_eq!(found.hits[0].get("x").as_deref(), Some("y"));
 }

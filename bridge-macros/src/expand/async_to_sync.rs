@@ -64,12 +64,10 @@ pub(super) fn expand(
     if !errors.is_empty() {
         return fallback(args, &item, original, &errors);
     }
-    // Where the source says the fn sits, that decides; elsewhere its signature does.
-    let associated = match context {
-        Context::Impl { .. } | Context::Trait => true,
-        Context::Module => false,
-        _ => associated_by_signature(&item.sig),
-    };
+    // Where the source says the fn sits in an `impl` block or a trait, that decides; elsewhere
+    // its signature may still say so (a source misread, a block made by a macro).
+    let associated = matches!(context, Context::Impl { .. } | Context::Trait)
+        || associated_by_signature(&item.sig);
     let twin = Twin {
         args,
         item: &item,

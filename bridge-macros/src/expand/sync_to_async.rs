@@ -195,7 +195,11 @@ fn name_taken(item: &FnItem, name: Option<&Ident>) -> Option<String> {
         return None;
     }
     let twin = twin_ident(item, name).unraw().to_string();
-    let items = crate::context::module_items(&twin)?;
+    let items = crate::context::module_items(|source| {
+        ["fn", "const", "static", "struct"]
+            .iter()
+            .any(|keyword| crate::context::occurrences(source, &[keyword, &twin]) > 0)
+    })?;
     items.iter().find_map(|neighbour| {
         let (kind, ident, attrs) = match neighbour {
             syn::Item::Fn(f) => ("a fn", &f.sig.ident, &f.attrs),
@@ -527,29 +531,59 @@ impl Twin<'_> {
         quote!(#vis #safety fn #ident <#params> (#(#inputs),*) -> #future #where_clause)
     }
 
-    /// Bounds by `Send + 'static` the type parameters of the `impl` block that the call takes
-    /// to another thread: those the signature names, or all of them where it names `Self`
-    /// (`impl<T: Clone> Wrapper<T> { fn make(value: T) -> Self }`). The twin then exists for
-    /// the `T`s it can serve, instead of being an error for every `T`.
+    /// Bounds by `Send + 'static`, in the twin's where-clause, each value that crosses threads
+    /// and names a type parameter of the `impl` block or `Self` (`impl<T: Clone> Wrapper<T> {
+    /// fn make(value: T) -> Self }` gets `T: Send + 'static, Self: Send + 'static`): a receiver
+    /// taken by value, a parameter moved in, the result. The twin then exists for the `T`s it
+    /// can serve, instead of being an error for every `T`; a parameter that is only named in a
+    /// where-clause or copied from a borrow (checked apart, with bridge's own error) bounds
+    /// nothing.
     fn bound_block_params(&self, generics: &mut Generics) {
         let Owner::Associated { type_params, .. } = self.owner else {
             return;
         };
-        let sig = self.item.sig.to_token_stream();
-        let names_self = contains_ident(sig.clone(), "Self");
-        let used: Vec<Ident> = type_params
-            .iter()
-            .filter(|param| names_self || contains_ident(sig.clone(), param))
-            .filter_map(|param| syn::parse_str::<Ident>(param).ok())
+        if type_params.is_empty() {
+            return;
+        }
+        let names_block_param = |ty: &TokenStream| {
+            contains_ident(ty.clone(), "Self")
+                || type_params
+                    .iter()
+                    .any(|param| contains_ident(ty.clone(), param))
+        };
+        let moved = self.params.iter().filter_map(|param| {
+            let plain = matches!(param.pass, signature::Pass::Move)
+                && !signature::contains_impl_trait(&param.ty);
+            plain.then(|| param.ty.to_token_stream())
+        });
+        let result = match (
+            &self.item.sig.output,
+            signature::boxed_error_result(&self.item.sig.output),
+        ) {
+            (_, Some(ok)) => Some(ok.to_token_stream()),
+            (ReturnType::Type(_, ty), None)
+                if !contains_impl(ty) && !signature::never_returns(&self.item.sig.output) =>
+            {
+                Some(ty.to_token_stream())
+            }
+            _ => None,
+        };
+        let crossing: Vec<TokenStream> = self
+            .receiver
+            .map(|receiver| receiver.sent.clone())
+            .into_iter()
+            .chain(moved)
+            .chain(result)
+            .filter(names_block_param)
             .collect();
-        if used.is_empty() {
+        if crossing.is_empty() {
             return;
         }
         let clause = generics.make_where_clause();
-        for param in used {
+        for ty in crossing {
             clause
                 .predicates
-                .push(syn::parse_quote!(#param: ::core::marker::Send + 'static));
+                .push(syn::parse_quote!(#ty: ::core::marker::Send + 'static));
         }
     }
 

@@ -166,7 +166,10 @@ fn made_before(handle: &Ident, block: &ItemImpl) -> Option<String> {
                 )
             })
     };
-    let items = crate::context::module_items(&handle.to_string())?;
+    let name = handle.to_string();
+    let items = crate::context::module_items(|source| {
+        crate::context::occurrences(source, &["handle", "=", &name]) >= 2
+    })?;
     let makers: Vec<&ItemImpl> = items
         .iter()
         .filter_map(|item| match item {

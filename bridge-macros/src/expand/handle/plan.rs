@@ -12,7 +12,7 @@ use syn::{
     Type, Visibility,
 };
 
-use super::self_type::{ReplaceSelf, constructor, is_self, replace_constructed, wraps_self};
+use super::self_type::{ReplaceSelf, constructor, is_self, replace_constructed};
 use super::{Handle, Method, type_name};
 use crate::args::{HandleOptions, MethodOptions, Parsed, Sharing};
 use crate::error::Errors;
@@ -242,21 +242,6 @@ impl<'a> Handle<'a> {
             let kind = match &sig.output {
                 ReturnType::Type(_, ty) => match constructor(ty, self.self_ty) {
                     Some(wrapped) => Kind::Constructor { wrapped },
-                    None if wraps_self(ty, self.self_ty) => {
-                        errors.push_spanned(
-                            ty,
-                            format!(
-                                "`{}` returns the object in a type that bridge cannot tell for a \
-                                 `Result`, so its async version cannot make the handle `{}` of it: a \
-                                 constructor returns `Self`, `Result<Self, E>` (or an \
-                                 alias named `..Result`, such as `StoreResult<Self>`) or \
-                                 `Option<Self>`; leave it out with `#[sync_to_async(skip)]` \
-                                 otherwise",
-                                sig.ident, self.name
-                            ),
-                        );
-                        Kind::Associated
-                    }
                     None => Kind::Associated,
                 },
                 ReturnType::Default => Kind::Associated,

@@ -23,8 +23,8 @@ pub(super) fn is_self(ty: &Type, self_ty: &Type) -> bool {
 
 /// Whether a return type makes an associated fn a constructor: `Self`, or `Self` as the first
 /// argument of a `Result` or `Option` (`Result<Self, E>`, `io::Result<Self>`), or of an alias
-/// of `Result` named like one (`StoreResult<Self>`, `DbResult<Self>`). Returns whether it is
-/// wrapped, so that the handle is made with `.map(..)`.
+/// of one (see [`result_like`]). Returns whether it is wrapped, so that the handle is made
+/// with `.map(..)`.
 pub(super) fn constructor(ty: &Type, self_ty: &Type) -> Option<bool> {
     if is_self(ty, self_ty) {
         return Some(false);
@@ -51,29 +51,37 @@ fn peel_mut(ty: &mut Type) -> &mut Type {
     }
 }
 
-/// Whether `ty` is a type of the user's (not a standard container such as `Vec<Self>`) whose
-/// first type argument is `Self`: most likely an alias of `Result` that [`constructor`] cannot
-/// tell (`Fallible<Self>`), so an associated fn returning it is an error rather than a fn that
-/// silently hands async callers the object where they expect the handle.
-pub(super) fn wraps_self(ty: &Type, self_ty: &Type) -> bool {
-    const CONTAINERS: &[&str] = &[
-        "Vec", "VecDeque", "Box", "Arc", "Rc", "Cell", "RefCell", "Mutex", "RwLock", "HashMap",
-        "BTreeMap", "HashSet", "BTreeSet", "Cow", "Pin", "Reverse", "Wrapping", "Poll",
-    ];
-    let Type::Path(TypePath {
-        qself: None, path, ..
-    }) = crate::signature::peel(ty)
-    else {
-        return false;
-    };
-    let Some(last) = path.segments.last() else {
-        return false;
-    };
-    let PathArguments::AngleBracketed(args) = &last.arguments else {
-        return false;
-    };
-    !CONTAINERS.iter().any(|name| last.ident == name)
-        && matches!(args.args.first(), Some(GenericArgument::Type(first)) if is_self(first, self_ty))
+/// Whether a type named `name` holds `Self` the way a `Result` or an `Option` does: `Result`,
+/// `Option`, an alias of either that the module defines (`type Fallible<T> = Result<T,
+/// String>`, read from the source: see `crate::context::module_items`), or, where the module
+/// does not define the name, one named like a `Result` alias (`StoreResult`, `io::Result`).
+/// A struct or enum of the module (`SearchResult<T>`) is not.
+fn result_like(name: &syn::Ident) -> bool {
+    if name == "Result" || name == "Option" {
+        return true;
+    }
+    let name = name.to_string();
+    let items = crate::context::module_items(|source| {
+        ["type", "struct", "enum"]
+            .iter()
+            .any(|keyword| crate::context::occurrences(source, &[keyword, &name]) > 0)
+    });
+    let defined = items.iter().flatten().find_map(|item| match item {
+        syn::Item::Type(alias) if alias.ident == name => {
+            let Type::Path(TypePath { path, .. }) = crate::signature::peel(&alias.ty) else {
+                return Some(false);
+            };
+            Some(
+                path.segments
+                    .last()
+                    .is_some_and(|last| last.ident == "Result" || last.ident == "Option"),
+            )
+        }
+        syn::Item::Struct(item) if item.ident == name => Some(false),
+        syn::Item::Enum(item) if item.ident == name => Some(false),
+        _ => None,
+    });
+    defined.unwrap_or_else(|| name.ends_with("Result"))
 }
 
 /// The `Self` in `Result<Self, E>`, `Option<Self>` or `StoreResult<Self>`.
@@ -85,7 +93,7 @@ fn wrapped_object<'t>(ty: &'t mut Type, self_ty: &Type) -> Option<&'t mut Type> 
         return None;
     };
     let last = path.segments.last_mut()?;
-    if !last.ident.to_string().ends_with("Result") && last.ident != "Option" {
+    if !result_like(&last.ident) {
         return None;
     }
     let PathArguments::AngleBracketed(args) = &mut last.arguments else {

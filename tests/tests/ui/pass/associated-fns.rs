@@ -76,6 +76,45 @@ impl<T: Clone> Cell<T> {
     }
 }
 
+/// Only what crosses is bounded: a parameter named in a where-clause alone, or through a
+/// projection, bounds nothing more; a receiver taken by value bounds the object.
+pub struct Iter<I>(I);
+
+impl<I: Iterator<Item = u8>> Iter<I> {
+    #[sync_to_async]
+    pub fn first(items: Vec<I::Item>) -> Option<u8> {
+        items.first().copied()
+    }
+
+    #[sync_to_async]
+    pub fn default_len() -> usize
+    where
+        I: Default,
+    {
+        I::default().count()
+    }
+}
+
+pub struct Pair<T, U>(T, U);
+
+impl<T, U> Pair<T, U> {
+    #[sync_to_async]
+    pub fn into_first(self) -> T {
+        self.0
+    }
+}
+
+/// An iterator that is not `Send`.
+#[derive(Default)]
+pub struct Local(std::rc::Rc<()>);
+
+impl Iterator for Local {
+    type Item = u8;
+    fn next(&mut self) -> Option<u8> {
+        None
+    }
+}
+
 /// A fn nested in a method's body is a free fn, and so is its twin.
 impl Db {
     pub async fn nested(&self) -> String {
@@ -102,6 +141,9 @@ fn main() {
         assert_eq!(Cell::make_async(String::from("x")).await.0, "x");
         // `Rc` is neither `Send` nor `'static`-free of concern: `capacity` does not use `T`.
         assert_eq!(Cell::<std::rc::Rc<u8>>::capacity_async().await, 1);
+        assert_eq!(Iter::<Local>::first_async(vec![4, 5]).await, Some(4));
+        assert_eq!(Iter::<Local>::default_len_async().await, 0);
+        assert_eq!(Pair(String::from("a"), 1u8).into_first_async().await, "a");
     });
     let names: Vec<&str> = bridge_runtime::metrics::snapshot()
         .fns
