@@ -5,7 +5,8 @@ pub fn read_len(path: impl AsRef<Path>, name: impl Into<String> + Send, tag: &st
     std::fs::metadata(path).map_or(0, |meta| meta.len() as usize) + name.into().len() + tag.len()
 }
 
-/// Named type parameters taken by value cross as they are, with `Send + 'static`.
+/// The same with named type parameters, converted at the call and passed to the fn as the
+/// converted types: `P` takes no `Send + 'static`, and `S`'s `Send` stays.
 #[sync_to_async]
 pub fn open_as<P: AsRef<Path>, S>(path: P, user: S) -> bool
 where

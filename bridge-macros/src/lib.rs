@@ -49,10 +49,12 @@ use proc_macro::TokenStream;
 ///   lifetime is a
 ///   compile error that says what to take instead. `impl AsRef<Path>` / `impl AsRef<str>` (also
 ///   `OsStr`, `CStr`, `[T]`) parameters are converted with `as_ref().to_owned()` when the twin
-///   is called, and `impl Into<T>` ones with `into()`, so they accept borrows; so is a borrow
-///   of a type parameter bounded by `AsRef` (`fn open<P: AsRef<Path> + ?Sized>(path: &P)`,
-///   whose twin calls `open::<Path>`). Type parameters taken by value and other `impl Trait`
-///   parameters cross as they are, and gain `Send + 'static`.
+///   is called, and `impl Into<T>` ones with `into()`, so they accept borrows; so are a type
+///   parameter bounded the same way that no other parameter uses (`fn open<P:
+///   AsRef<Path>>(path: P)`, whose twin calls `open::<PathBuf>`) and a borrow of one (`path:
+///   &P`, `P: AsRef<Path> + ?Sized`). The value given is dropped when the twin is called: pass
+///   a guard that must outlive the call (a temporary file) as a borrow. Other type parameters
+///   and `impl Trait` parameters gain `Send + 'static`.
 /// - In a plain `impl` block (one without a handle), the twin is an associated fn beside the fn:
 ///   `Db::open` gets `Db::open_async`, which calls `Self::open`. A method that takes `self` by
 ///   value (`self`, `self: Box<Self>`, `self: Arc<Self>`) moves it into the call; one that

@@ -804,9 +804,9 @@ pub(crate) fn converted_param(ty: &Type, sig: &Signature) -> bool {
 }
 
 /// The type parameters of `sig` that the twin converts when it is called (see
-/// [`converted_generic`]), each with the type the sync fn is then called with (`Path` for
-/// `path: &P`, `P: AsRef<Path> + ?Sized`): the twin does not bound them by `Send + 'static`,
-/// since no value of theirs crosses threads.
+/// [`converted_generic`]), each with the type the sync fn is then called with (`PathBuf` for
+/// `P: AsRef<Path>`, `Path` for `path: &P` with `P: AsRef<Path> + ?Sized`): the twin does not
+/// bound them by `Send + 'static`, since no value of theirs crosses threads.
 pub(crate) fn converted_generics(sig: &Signature) -> Vec<(Ident, TokenStream)> {
     sig.inputs
         .iter()
@@ -829,24 +829,24 @@ fn converted(ty: &Type, sig: &Signature) -> Option<Pass> {
     conversion(&ty.bounds, sig)
 }
 
-/// A borrow of a type parameter of `sig` bounded like a converted `impl AsRef<T>` (`path: &P`,
-/// `P: AsRef<Path> + ?Sized`, as std writes it), inline or in the where-clause, which appears
-/// nowhere else in the signature: it is copied as the `PathBuf` it refers to when the twin is
-/// called, and lent back as `&Path`, the fn called as `open::<Path>` (or as `&PathBuf`, with
-/// `open::<PathBuf>`, where `P` must be sized). Returns the parameter's name and how it
-/// crosses.
-///
-/// A type parameter taken by value (`path: P`) is not converted: the value may matter beyond
-/// its path (a temporary file deleted when it is dropped), so it crosses as it is, and needs
-/// `Send + 'static`.
+/// A parameter whose type is a type parameter of `sig` bounded like a converted `impl Trait`
+/// (`fn open<P: AsRef<Path>>(path: P)`, `fn greet<S: Into<String>>(name: S)`), inline or in
+/// the where-clause, which appears nowhere else in the signature: it is converted when the twin
+/// is called, as the `impl` forms are, and the fn is called with the converted type in its
+/// place (`open::<PathBuf>`), so that a caller may pass `&path_buf`. Like the `impl` forms, the
+/// value itself is dropped there: a guard that must outlive the call (a temporary file) is
+/// passed as a borrow and kept by the caller. A borrow of one bounded by `AsRef` (`path: &P`,
+/// `P: AsRef<Path> + ?Sized`, as std writes it) is copied the same way and lent back as `&Path`
+/// (the fn called as `open::<Path>`), or as `&PathBuf` where `P` must be sized. Returns the
+/// parameter's name and how it crosses.
 fn converted_generic(ty: &Type, sig: &Signature) -> Option<(Ident, Pass)> {
-    let Type::Reference(TypeReference {
-        mutability: None,
-        elem: ty,
-        ..
-    }) = peel(ty)
-    else {
-        return None;
+    let (borrowed, ty) = match peel(ty) {
+        Type::Reference(TypeReference {
+            mutability: None,
+            elem,
+            ..
+        }) => (true, &**elem),
+        ty => (false, ty),
     };
     let Type::Path(syn::TypePath {
         qself: None, path, ..
@@ -891,10 +891,12 @@ fn converted_generic(ty: &Type, sig: &Signature) -> Option<(Ident, Pass)> {
     let maybe_sized = |bound: &&syn::TypeParamBound| matches!(bound, syn::TypeParamBound::Trait(TraitBound { maybe: Some(_), path, .. }) if path.is_ident("Sized"));
     let unsized_ = bounds.iter().any(maybe_sized);
     bounds.retain(|bound| !maybe_sized(bound));
-    let Pass::AsRef { target } = conversion(bounds, sig)? else {
-        return None;
+    let pass = match (conversion(bounds, sig)?, borrowed) {
+        (pass, false) if !unsized_ => pass,
+        (Pass::AsRef { target }, true) => Pass::AsRefBorrowed { target, unsized_ },
+        _ => return None,
     };
-    Some((ident.clone(), Pass::AsRefBorrowed { target, unsized_ }))
+    Some((ident.clone(), pass))
 }
 
 /// The conversion that bounds call for: one `AsRef<T>` or `Into<T>` (see [`converted`]), and

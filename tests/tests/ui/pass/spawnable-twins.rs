@@ -33,13 +33,23 @@ pub fn rename(id: u64, name: impl Into<String>) -> String {
     format!("{id}: {}", name.into())
 }
 
-/// A named type parameter taken by value crosses as it is (it needs `Send + 'static`): the
-/// value may matter beyond its path, as a temporary file deleted on drop does, and it lives
-/// until the fn is done with it.
+/// Named type parameters bounded like those (`P: AsRef<Path>`, `S: Into<String>`, inline or in
+/// the where-clause) are converted the same way when they appear in one parameter only: a
+/// borrow may be passed, and a guard that must outlive the call is passed as one.
 #[sync_to_async]
 pub fn read_config<P: AsRef<Path>>(path: P) -> String {
     assert!(path.as_ref().exists(), "the guard lives until the call is done");
     path.as_ref().display().to_string()
+}
+
+#[sync_to_async]
+pub fn file_name<P>(path: P) -> String
+where
+    P: AsRef<Path>,
+{
+    path.as_ref()
+        .file_name()
+        .map_or_else(String::new, |name| name.to_string_lossy().into_owned())
 }
 
 /// A path that exists only as long as its guard does.
@@ -171,10 +181,19 @@ async fn main() {
 
     let file = std::env::temp_dir().join(format!("bridge-spawnable-{}", std::process::id()));
     std::fs::write(&file, "x").unwrap();
-    let read = tokio::spawn(read_config_async(TempPath(file.clone())));
+    let guard = TempPath(file.clone());
+    let read = tokio::spawn(read_config_async(&guard));
     assert_eq!(read.await.unwrap(), file.display().to_string());
+    drop(guard);
     assert!(!file.exists(), "the guard was dropped after the call");
-    let greeted = tokio::spawn(greet_async("ada", 2));
+    let config = PathBuf::from("/etc/app.toml");
+    let named = tokio::spawn(file_name_async(&config));
+    drop(config);
+    assert_eq!(named.await.unwrap(), "app.toml");
+    assert_eq!(file_name_async("a/b.toml").await, "b.toml");
+    let name = String::from("ada");
+    let greeted = tokio::spawn(greet_async(name.as_str(), 2));
+    drop(name);
     assert_eq!(greeted.await.unwrap(), "ada x2");
     let nested = PathBuf::from("/a/b");
     let depths = tokio::spawn(depth_async(&nested));
