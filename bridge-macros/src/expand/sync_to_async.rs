@@ -534,10 +534,10 @@ impl Twin<'_> {
     /// Bounds by `Send + 'static`, in the twin's where-clause, each value that crosses threads
     /// and names a type parameter of the `impl` block or `Self` (`impl<T: Clone> Wrapper<T> {
     /// fn make(value: T) -> Self }` gets `T: Send + 'static, Self: Send + 'static`): a receiver
-    /// taken by value, a parameter moved in, the result. The twin then exists for the `T`s it
-    /// can serve, instead of being an error for every `T`; a parameter that is only named in a
-    /// where-clause or copied from a borrow (checked apart, with bridge's own error) bounds
-    /// nothing.
+    /// taken by value, a parameter moved in or the copy of a borrowed one (`<T as
+    /// ToOwned>::Owned` for a `&T`), the result. The twin then exists for the `T`s it can serve,
+    /// instead of being an error for every `T`; a parameter that is only named in a
+    /// where-clause bounds nothing.
     fn bound_block_params(&self, generics: &mut Generics) {
         let Owner::Associated { type_params, .. } = self.owner else {
             return;
@@ -551,10 +551,11 @@ impl Twin<'_> {
                     .iter()
                     .any(|param| contains_ident(ty.clone(), param))
         };
-        let moved = self.params.iter().filter_map(|param| {
-            let plain = matches!(param.pass, signature::Pass::Move)
-                && !signature::contains_impl_trait(&param.ty);
-            plain.then(|| param.ty.to_token_stream())
+        // What each parameter sends: the value, or its copy (`<T as ToOwned>::Owned` for a
+        // `&T`); not an `impl Trait`, which cannot be named and gets its own bound.
+        let sent = self.params.iter().filter_map(|param| {
+            (!signature::contains_impl_trait(&param.ty))
+                .then(|| param.sent_type(signature::Copier::ToOwned))
         });
         let result = match (
             &self.item.sig.output,
@@ -572,7 +573,7 @@ impl Twin<'_> {
             .receiver
             .map(|receiver| receiver.sent.clone())
             .into_iter()
-            .chain(moved)
+            .chain(sent)
             .chain(result)
             .filter(names_block_param)
             .collect();

@@ -70,6 +70,13 @@ impl<T: Clone> Cell<T> {
         Cell(value)
     }
 
+    /// A borrow of it, copied when the twin is called: its copy is bounded.
+    #[sync_to_async]
+    pub fn copied(value: &T, rest: &[(T, u8)]) -> usize {
+        let _ = value.clone();
+        rest.len()
+    }
+
     #[sync_to_async]
     pub fn capacity() -> usize {
         1
@@ -139,6 +146,8 @@ fn main() {
         assert_eq!(Wrapper::wrap_async(&5u8).await.0, 5);
         assert_eq!(db.nested().await, "A.DB");
         assert_eq!(Cell::make_async(String::from("x")).await.0, "x");
+        let text = String::from("y");
+        assert_eq!(Cell::copied_async(&text, &[(text.clone(), 1)]).await, 1);
         // `Rc` is neither `Send` nor `'static`-free of concern: `capacity` does not use `T`.
         assert_eq!(Cell::<std::rc::Rc<u8>>::capacity_async().await, 1);
         assert_eq!(Iter::<Local>::first_async(vec![4, 5]).await, Some(4));
