@@ -553,10 +553,11 @@ impl Twin<'_> {
         };
         // What each parameter sends: the value, or its copy (`<T as ToOwned>::Owned` for a
         // `&T`); not an `impl Trait`, which cannot be named and gets its own bound.
-        let sent = self.params.iter().filter_map(|param| {
-            (!signature::contains_impl_trait(&param.ty))
-                .then(|| param.sent_type(signature::Copier::ToOwned))
-        });
+        let sent = self
+            .params
+            .iter()
+            .filter(|param| !signature::contains_impl_trait(&param.ty))
+            .map(|param| param.sent_type(signature::Copier::ToOwned));
         let result = match (
             &self.item.sig.output,
             signature::boxed_error_result(&self.item.sig.output),
