@@ -142,7 +142,7 @@ pub fn depth_async<P: AsRef<Path> + ?Sized>(
         <Path as ::std::borrow::ToOwned>::Owned,
     >(
         <Path as ::std::borrow::ToOwned>::to_owned(
-            ::core::convert::AsRef::<Path>::as_ref(path),
+            ::core::convert::AsRef::<Path>::as_ref(&path),
         ),
     );
     async move {

@@ -102,6 +102,12 @@ pub(crate) fn occurrences(source: &str, words: &[&str]) -> usize {
         .count()
 }
 
+/// `#[cfg(..)]` or `#[cfg_attr(..)]`: on a neighbour read from the source, an item that may not
+/// be there, or not as written, which the checks leave to rustc.
+pub(crate) fn conditional(attr: &syn::Attribute) -> bool {
+    attr.path().is_ident("cfg") || attr.path().is_ident("cfg_attr")
+}
+
 /// The items of the module around `line`, `column` of `source` (see [`module_items`]).
 fn items_at(source: &str, line: usize, column: usize) -> Option<Vec<syn::Item>> {
     let offset = offset_of(source, line, column)?;

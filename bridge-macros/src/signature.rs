@@ -302,17 +302,13 @@ impl Pass {
             Pass::Cow { elem } => quote! {
                 ::std::borrow::Cow::<'static, #elem>::Owned(::std::borrow::Cow::into_owned(#value))
             },
-            Pass::AsRef { target } => quote! {
+            // `&P` is `AsRef` as `P` is.
+            Pass::AsRef { target } | Pass::AsRefBorrowed { target, .. } => quote! {
                 <#target as ::std::borrow::ToOwned>::to_owned(
                     ::core::convert::AsRef::<#target>::as_ref(&#value),
                 )
             },
             Pass::Into { target } => quote!(::core::convert::Into::<#target>::into(#value)),
-            Pass::AsRefBorrowed { target, .. } => quote! {
-                <#target as ::std::borrow::ToOwned>::to_owned(
-                    ::core::convert::AsRef::<#target>::as_ref(#value),
-                )
-            },
         }
     }
 
@@ -666,13 +662,12 @@ fn aliased_boxed_error_ok(ty: &Type) -> Option<Type> {
     let items = crate::context::module_items(|source| {
         crate::context::occurrences(source, &["type", &name]) > 0
     })?;
-    let conditional = |attrs: &[Attribute]| {
-        attrs
-            .iter()
-            .any(|attr| attr.path().is_ident("cfg") || attr.path().is_ident("cfg_attr"))
-    };
     let alias = items.iter().find_map(|item| match item {
-        syn::Item::Type(alias) if alias.ident == name && !conditional(&alias.attrs) => Some(alias),
+        syn::Item::Type(alias)
+            if alias.ident == name && !alias.attrs.iter().any(crate::context::conditional) =>
+        {
+            Some(alias)
+        }
         _ => None,
     })?;
     let params: Vec<&Ident> = alias

@@ -255,11 +255,6 @@ pub(super) fn copier<'a>(
     }
 }
 
-/// `#[cfg(..)]` or `#[cfg_attr(..)]`: an item that may not be there, or not as written.
-pub(super) fn conditional(attr: &syn::Attribute) -> bool {
-    attr.path().is_ident("cfg") || attr.path().is_ident("cfg_attr")
-}
-
 /// Whether `sig` is an associated fn's by its signature alone, for where the source cannot say
 /// (see `crate::context`): only an associated fn can take `self` or name `Self`.
 pub(super) fn associated_by_signature(sig: &Signature) -> bool {

@@ -72,12 +72,12 @@ use syn::{
 };
 
 use super::common::{
-    Fresh, associated_by_signature, captures, carried, conditional, contains_ident, contains_impl,
-    copier, generic_args, output_type, owning_future, sent_and_received, stub, twin_attrs,
-    unsafe_call, unsafe_keyword,
+    Fresh, associated_by_signature, captures, carried, contains_ident, contains_impl, copier,
+    generic_args, output_type, owning_future, sent_and_received, stub, twin_attrs, unsafe_call,
+    unsafe_keyword,
 };
 use crate::args::{FnOptions, Target};
-use crate::context::Context;
+use crate::context::{Context, conditional};
 use crate::error::Errors;
 use crate::item::{Body, FnItem};
 use crate::signature::{self, Param};

@@ -177,7 +177,7 @@ fn made_before(handle: &Ident, block: &ItemImpl) -> Option<String> {
             _ => None,
         })
         .collect();
-    let conditional = |block: &ItemImpl| block.attrs.iter().any(super::common::conditional);
+    let conditional = |block: &ItemImpl| block.attrs.iter().any(crate::context::conditional);
     if makers.len() < 2 || conditional(block) || makers.iter().any(|other| conditional(other)) {
         return None;
     }

@@ -67,7 +67,9 @@ fn result_like(name: &syn::Ident) -> bool {
             .any(|keyword| crate::context::occurrences(source, &[keyword, &name]) > 0)
     });
     let defined = items.iter().flatten().find_map(|item| match item {
-        syn::Item::Type(alias) if alias.ident == name => {
+        syn::Item::Type(alias)
+            if alias.ident == name && !alias.attrs.iter().any(crate::context::conditional) =>
+        {
             let Type::Path(TypePath { path, .. }) = crate::signature::peel(&alias.ty) else {
                 return Some(false);
             };
