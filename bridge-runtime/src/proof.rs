@@ -23,7 +23,7 @@ use std::ops::{Deref, DerefMut};
     message = "`{Self}` is not `Send`, so `{Twin}` cannot move it to the thread that runs the sync fn",
     label = "not `Send`",
     note = "an async twin runs the sync fn on a blocking thread: its arguments and its result cross threads",
-    note = "use a `Send` type here (`Arc` instead of `Rc`, `Box<dyn Trait + Send>` instead of `Box<dyn Trait>`), or keep this fn sync-only",
+    note = "use a `Send` type here (`Arc` instead of `Rc`, `Box<dyn Trait + Send>` instead of `Box<dyn Trait>`), or keep this fn sync-only; a type parameter or its associated type is bounded in the fn's where-clause (`where T: Send + 'static`, `where T::Err: Send + 'static`), not by the bound rustc may suggest",
     note = "a `Result<T, Box<dyn Error>>` needs no change where the signature writes it out, or names an alias defined in the same module (`type Result<T> = ...`): the twin returns `Result<T, bridge_runtime::SentError>`, converted on the worker thread; an alias from another module cannot be read, so write the type out"
 )]
 pub trait Sendable<Twin>: Send {}
@@ -62,7 +62,7 @@ impl<T: Sync, Handle> SyncObject<Handle> for T {}
     message = "`{Self}` is not `Send`, so `{Handle}::{Method}` cannot move it to the thread that runs the sync method",
     label = "not `Send`",
     note = "a handle's method runs the sync method on another thread: its arguments and its result cross threads",
-    note = "use a `Send` type here (`Arc` instead of `Rc`, `Box<dyn Trait + Send>` instead of `Box<dyn Trait>`), or leave the method out of the handle with `#[sync_to_async(skip)]`",
+    note = "use a `Send` type here (`Arc` instead of `Rc`, `Box<dyn Trait + Send>` instead of `Box<dyn Trait>`), or leave the method out of the handle with `#[sync_to_async(skip)]`; a type parameter or its associated type is bounded in the method's where-clause (`where T: Send + 'static`), not by the bound rustc may suggest",
     note = "a `Result<T, Box<dyn Error>>` needs no change where the signature writes it out, or names an alias defined in the same module (`type Result<T> = ...`): the async method returns `Result<T, bridge_runtime::SentError>`, converted on the worker thread; an alias from another module cannot be read, so write the type out"
 )]
 pub trait MethodSendable<Handle, Method>: Send {}
