@@ -207,25 +207,40 @@ pub(super) fn output_type(output: &ReturnType, captures: Option<&[Ident]>) -> To
     }
 }
 
-/// The arguments of a twin or a method on their way to the thread that runs the call: `sent`,
-/// one statement per argument (under its parameter's `#[cfg]`s) that copies it as `copier`
-/// says and checks it with `send` (which wraps a value of a type in a proof cell), run where
-/// the twin or method is called; and `received`, the statements that take the values out of
-/// their cells on the thread. For twins, a handle's methods and a legacy trait's alike.
-pub(super) fn sent_and_received(
+/// The arguments of a twin or a method on their way to the thread that runs the call (see
+/// [`arguments`]). For twins, a handle's methods and a legacy trait's alike.
+pub(super) struct Arguments {
+    /// One statement per argument (under its parameter's `#[cfg]`s) that copies it and checks
+    /// it in a proof cell, run where the twin or method is called.
+    pub(super) sent: TokenStream,
+    /// The statements that take the values out of their cells, on the thread.
+    pub(super) received: TokenStream,
+    /// What the sync fn is passed for each, there: the value, or a loan in its borrowed shape.
+    pub(super) passed: Vec<TokenStream>,
+}
+
+/// The [`Arguments`] of `params`, held in the locals `args`: copied as `copier` says, and
+/// checked with `send` (which wraps a value of a type in a proof cell).
+pub(super) fn arguments(
     params: &[Param],
     args: &[Ident],
     copier: Copier<'_>,
     send: impl Fn(&TokenStream, TokenStream) -> TokenStream,
-) -> (TokenStream, TokenStream) {
-    let (mut sent, mut received) = (TokenStream::new(), TokenStream::new());
+) -> Arguments {
+    let (mut sent, mut received, mut passed) = (TokenStream::new(), TokenStream::new(), Vec::new());
     for (param, arg) in params.iter().zip(args) {
         let cfgs = param.cfgs();
         let value = send(&param.sent_type(copier), param.value(copier));
         sent.extend(quote!(#cfgs let #arg = #value;));
         received.extend(quote!(#cfgs let #arg = #arg.into_inner();));
+        let loan = param.call_arg(arg);
+        passed.push(quote!(#cfgs #loan));
     }
-    (sent, received)
+    Arguments {
+        sent,
+        received,
+        passed,
+    }
 }
 
 /// How the `&T` arguments of `params` are copied: with the runtime's probe (see

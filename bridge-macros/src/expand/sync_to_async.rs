@@ -72,8 +72,8 @@ use syn::{
 };
 
 use super::common::{
-    Fresh, associated_by_signature, captures, carried, contains_ident, contains_impl, copier,
-    generic_args, output_type, owning_future, sent_and_received, stub, twin_attrs, unsafe_call,
+    Fresh, arguments, associated_by_signature, captures, carried, contains_ident, contains_impl,
+    copier, generic_args, output_type, owning_future, stub, twin_attrs, unsafe_call,
     unsafe_keyword,
 };
 use crate::args::{FnOptions, Target};
@@ -633,15 +633,13 @@ impl ToTokens for Twin<'_> {
             (ReturnType::Type(_, ty), None) if contains_impl(ty) => quote!(_),
             (output, None) => signature::return_type(output),
         };
+        let send = |ty: &TokenStream, value| quote!(#private::send_cell::<#marker, #ty>(#value));
+        let arguments = arguments(self.params, &args, copier, send);
         let call_args = self
             .receiver
             .map(|_| quote!(#receiver_arg))
             .into_iter()
-            .chain(self.params.iter().zip(&args).map(|(param, arg)| {
-                let cfgs = param.cfgs();
-                let arg = param.call_arg(arg);
-                quote!(#cfgs #arg)
-            }));
+            .chain(arguments.passed);
         let callee = self.callee();
         let (body, allow_unsafe) =
             unsafe_call(&self.item.sig.safety, quote!(#callee(#(#call_args),*)));
@@ -697,10 +695,8 @@ impl ToTokens for Twin<'_> {
             });
             unwrap.extend(quote!(let #receiver_arg = #receiver_arg.into_inner();));
         }
-        let send = |ty: &TokenStream, value| quote!(#private::send_cell::<#marker, #ty>(#value));
-        let (sent, received) = sent_and_received(self.params, &args, copier, send);
-        wrap.extend(sent);
-        unwrap.extend(received);
+        wrap.extend(arguments.sent);
+        unwrap.extend(arguments.received);
         tokens.extend(quote! {
             #attrs
             #allow_unsafe

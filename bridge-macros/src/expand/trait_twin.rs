@@ -578,15 +578,11 @@ impl TraitTwin<'_> {
         let method_marker = quote!(#marker_module::#name);
         let (copier, probe_uses) =
             super::common::copier(params, &sig.generics, &private, &method_marker);
-        let (sent, received) = super::common::sent_and_received(params, &args, copier, send);
-        let call_args: Vec<TokenStream> = params
-            .iter()
-            .zip(&args)
-            .map(|(param, arg)| {
-                let (cfgs, arg) = (param.cfgs(), param.call_arg(arg));
-                quote!(#cfgs #arg)
-            })
-            .collect();
+        let super::common::Arguments {
+            sent,
+            received,
+            passed: call_args,
+        } = super::common::arguments(params, &args, copier, send);
         let (access_kind, reference, deref) = if bridged.mutable {
             (
                 quote!(Write),

@@ -12,8 +12,8 @@ use super::Handle;
 use super::plan::{Bridged, Kind, Mode};
 use super::self_type::replace_constructed;
 use crate::expand::common::{
-    Fresh, captures, contains_impl, copier, generic_args, output_type, owning_future,
-    sent_and_received, stub, twin_attrs, unsafe_call,
+    Arguments, Fresh, arguments, captures, contains_impl, copier, generic_args, output_type,
+    owning_future, stub, twin_attrs, unsafe_call,
 };
 use crate::expand::sync_to_async::{owning_note, twin_generics};
 use crate::signature::Param;
@@ -115,14 +115,6 @@ impl Handle<'_> {
         let args: Vec<Ident> = (0..params.len())
             .map(|i| fresh.ident(&format!("__a{i}")))
             .collect();
-        let call_args: Vec<TokenStream> = params
-            .iter()
-            .zip(&args)
-            .map(|(param, arg)| {
-                let (cfgs, arg) = (param.cfgs(), param.call_arg(arg));
-                quote!(#cfgs #arg)
-            })
-            .collect();
         let generic_args = generic_args(&sig.generics, &crate::signature::converted_generics(sig));
         let returned = match (&sig.output, kind) {
             (ReturnType::Type(_, ty), _) if contains_impl(ty) => quote!(_),
@@ -163,7 +155,11 @@ impl Handle<'_> {
         let mut in_scope = self.generics.clone();
         in_scope.params.extend(sig.generics.params.iter().cloned());
         let (copier, probe_uses) = copier(params, &in_scope, &private, &method_marker);
-        let (sent, received) = sent_and_received(params, &args, copier, send);
+        let Arguments {
+            sent,
+            received,
+            passed: call_args,
+        } = arguments(params, &args, copier, send);
         let ran = |call: TokenStream| {
             let call = if sent_error {
                 quote!(#private::sent_error(#call))
